@@ -23,7 +23,7 @@ public sealed class Filter
     private string _lastTimeText = "";
     private bool _noTimeWarned;
 
-    public Filter(FilterOptions options, IDateFinder dates, FilterBehavior? behavior = null,
+    public Filter(FilterSettings options, IDateFinder dates, FilterBehavior? behavior = null,
         FilterRegexCompiler? compiler = null, IHostResolver? resolver = null, TimeProvider? clock = null,
         Action<string>? warn = null)
     {
@@ -44,7 +44,7 @@ public sealed class Filter
         _ignore = options.IgnoreRegex.Select(r => compiler.Compile(r, options.UseDns)).ToArray();
     }
 
-    public FilterOptions Options { get; }
+    public FilterSettings Options { get; }
 
     public FilterBehavior Behavior { get; }
 

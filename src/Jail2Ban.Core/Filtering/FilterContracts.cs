@@ -1,21 +1,36 @@
 using System.Net;
+using Jail2Ban.Core.Filtering.Dates;
 
 namespace Jail2Ban.Core.Filtering;
 
 /// <summary>
-/// The date text found in a line: <see cref="Start"/>/<see cref="End"/> delimit group 1 of the matching date
-/// template (may be empty), <see cref="Time"/> is the epoch time, or null when the text could not be converted.
-/// </summary>
-public readonly record struct DateHit(int Start, int End, double? Time);
-
-/// <summary>
-/// Finds the date in a log line (§3). Stateful: fail2ban's detector learns which template hits most.
-/// Implemented by an adapter over Jail2Ban.Core.Filtering.Dates.
+/// Finds the date in a log line (§3); see <see cref="DateHit"/>. Stateful: fail2ban's detector learns which
+/// template hits most. <see cref="DetectorDateFinder"/> adapts the project's <see cref="DateDetector"/>.
 /// </summary>
 public interface IDateFinder
 {
     /// <summary>Null when no template matches the line.</summary>
     DateHit? Find(string line, double now);
+}
+
+/// <summary>The filter's date finder over <see cref="DateDetector"/>.</summary>
+public sealed class DetectorDateFinder(DateDetector detector, Action<string>? warn = null) : IDateFinder
+{
+    public DateDetector Detector { get; } = detector;
+
+    public DateHit? Find(string line, double now)
+    {
+        try
+        {
+            return Detector.Find(line, now);
+        }
+        catch (UnknownTimeZoneAbbreviationException e)
+        {
+            // fail2ban lets this KeyError escape processLine; we log it and treat the line as undated
+            warn?.Invoke($"Unknown time zone abbreviation '{e.Abbreviation}' in line: {line}");
+            return null;
+        }
+    }
 }
 
 /// <summary>Resolves a host name to addresses for usedns = yes/warn (behind an interface so tests stay offline).</summary>
@@ -54,7 +69,7 @@ public sealed class SystemHostResolver : IHostResolver
 /// The resolved options of one filter (what the config reader produces from a filter.d file and its init
 /// options), as the filter engine needs them.
 /// </summary>
-public sealed record FilterOptions
+public sealed record FilterSettings
 {
     public IReadOnlyList<string> FailRegex { get; init; } = [];
 
@@ -69,6 +84,20 @@ public sealed record FilterOptions
     public IReadOnlyList<string> DatePattern { get; init; } = [];
 
     public UseDns UseDns { get; init; } = UseDns.Warn;
+
+    /// <summary>
+    /// Settings from the config reader's resolved filter. <paramref name="useDnsOverride"/> (a jail's or
+    /// fail2ban-regex's usedns) wins over the filter's own; the default is warn.
+    /// </summary>
+    public static FilterSettings FromConfig(Configuration.FilterOptions o, string? useDnsOverride = null) => new()
+    {
+        FailRegex = o.FailRegex,
+        IgnoreRegex = o.IgnoreRegex,
+        PrefRegex = o.PrefRegex,
+        MaxLines = o.MaxLines,
+        DatePattern = string.IsNullOrEmpty(o.DatePattern) ? [] : DateDetector.SplitDatePattern(o.DatePattern),
+        UseDns = ParseUseDns(useDnsOverride ?? o.UseDns ?? "warn"),
+    };
 
     /// <summary>Splits a multi-line option value the way fail2ban does (on \n, empty entries dropped).</summary>
     public static IReadOnlyList<string> SplitLines(string? value) =>

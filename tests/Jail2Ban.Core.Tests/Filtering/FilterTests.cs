@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Jail2Ban.Core.Filtering;
+using Jail2Ban.Core.Filtering.Dates;
 
 namespace Jail2Ban.Core.Tests.Filtering;
 
@@ -34,13 +35,13 @@ public sealed class FilterTests
     private const double Now = 1_000_000_000;
     private static readonly FilterRegexCompiler Compiler = new(TimeSpan.FromSeconds(1), compiled: false);
 
-    private static Filter Make(FilterOptions o, FilterBehavior? b = null) =>
+    private static Filter Make(FilterSettings o, FilterBehavior? b = null) =>
         new(o, new IsoDateFinder(), b ?? FilterBehavior.SampleTest, Compiler);
 
     [Fact]
     public void DateIsCutOutAndNewlineAppended()
     {
-        var f = Make(new FilterOptions { FailRegex = [@"^ host sshd\[1\]: fail from <HOST>$"] });
+        var f = Make(new FilterSettings { FailRegex = [@"^ host sshd\[1\]: fail from <HOST>$"] });
         var r = Assert.Single(f.ProcessLine("2001-09-09 01:46:40 host sshd[1]: fail from 192.0.2.7", Now));
         Assert.Equal(0, r.RegexIndex);
         Assert.Equal("192.0.2.7", r.Id!.Text);
@@ -56,7 +57,7 @@ public sealed class FilterTests
     [Fact]
     public void CheckAllReturnsEveryMatchingRegexButProductionStopsAtFirst()
     {
-        var o = new FilterOptions { FailRegex = ["from <HOST>", "fail from <ADDR>"] };
+        var o = new FilterSettings { FailRegex = ["from <HOST>", "fail from <ADDR>"] };
         Assert.Equal(2, Make(o).ProcessLine("fail from 192.0.2.7", Now).Count);
         Assert.Single(Make(o, FilterBehavior.RegexTool).ProcessLine("fail from 192.0.2.7", Now));
     }
@@ -72,7 +73,7 @@ public sealed class FilterTests
         {
             fails.Add("^never" + i + " <HOST>$");
         }
-        var f = Make(new FilterOptions
+        var f = Make(new FilterSettings
         {
             PrefRegex = "^pref: <F-CONTENT>.+</F-CONTENT>$",
             FailRegex = fails,
@@ -84,7 +85,7 @@ public sealed class FilterTests
     [Fact]
     public void PrefRegexMustMatchAndItsGroupsAreMerged()
     {
-        var f = Make(new FilterOptions
+        var f = Make(new FilterSettings
         {
             PrefRegex = @"^(?P<daemon>\w+): <F-CONTENT>.+</F-CONTENT>$",
             FailRegex = [@"^bad user <F-USER>\S+</F-USER> from <HOST>$"],
@@ -99,7 +100,7 @@ public sealed class FilterTests
     [Fact]
     public void FidDifferentFromIpKeepsIpInData()
     {
-        var f = Make(new FilterOptions { FailRegex = [@"session <F-ID>\w+</F-ID> from <ADDR>"] });
+        var f = Make(new FilterSettings { FailRegex = [@"session <F-ID>\w+</F-ID> from <ADDR>"] });
         var r = Assert.Single(f.ProcessLine("session abc from 10.0.0.1", Now));
         Assert.Equal("abc", r.Id!.Text);
         Assert.False(r.Id.IsAddress);
@@ -113,7 +114,7 @@ public sealed class FilterTests
     [InlineData("from 10.1.2.3/8 x", "10.0.0.0/8", true)]
     public void IdsAreNormalisedAddressesOrRawText(string line, string id, bool isAddress)
     {
-        var f = Make(new FilterOptions { FailRegex = ["from <SUBNET> x"] });
+        var f = Make(new FilterSettings { FailRegex = ["from <SUBNET> x"] });
         var r = Assert.Single(f.ProcessLine(line, Now));
         Assert.Equal(id, r.Id!.Text);
         Assert.Equal(isAddress, r.Id.IsAddress);
@@ -122,7 +123,7 @@ public sealed class FilterTests
     [Fact]
     public void DnsNamesAreRawInTestModeAndResolvedOtherwise()
     {
-        var o = new FilterOptions { FailRegex = ["from <HOST> x"] };
+        var o = new FilterSettings { FailRegex = ["from <HOST> x"] };
         Assert.Equal("evil.example", Assert.Single(Make(o).ProcessLine("from evil.example x", Now)).Id!.Text);
         var resolver = new FakeResolver();
         var f = new Filter(o, new IsoDateFinder(), FilterBehavior.RegexTool, Compiler, resolver);
@@ -147,7 +148,7 @@ public sealed class FilterTests
     [Fact]
     public void MultiLineBufferConsumesMatchedLinesOnly()
     {
-        var f = Make(new FilterOptions
+        var f = Make(new FilterSettings
         {
             MaxLines = 3,
             FailRegex = [@"^ login from <HOST>\n.* failed$"],
@@ -164,7 +165,7 @@ public sealed class FilterTests
     [Fact]
     public void SkipLinesAreNotPartOfTheMatch()
     {
-        var f = Make(new FilterOptions
+        var f = Make(new FilterSettings
         {
             MaxLines = 5,
             FailRegex = [@"^start <HOST><SKIPLINES>^end$"],
@@ -179,24 +180,24 @@ public sealed class FilterTests
     [Fact]
     public void EmptyDateInheritsLastDateWithinAMinute()
     {
-        var f = Make(new FilterOptions { FailRegex = ["x <HOST>"] });
+        var f = Make(new FilterSettings { FailRegex = ["x <HOST>"] });
         f.ProcessLine("2001-09-09 01:46:40 nothing", Now + 30);
         var r = Assert.Single(f.ProcessLine("() x 1.2.3.4", Now + 30));
         Assert.Equal(Now, r.Time);
-        var g = Make(new FilterOptions { FailRegex = ["x <HOST>"] });
+        var g = Make(new FilterSettings { FailRegex = ["x <HOST>"] });
         Assert.Equal(Now + 500, Assert.Single(g.ProcessLine("() x 1.2.3.4", Now + 500)).Time);
     }
 
     [Fact]
     public void NoDateGivesNullTimeInToolModeAndNowInOperation()
     {
-        var o = new FilterOptions { FailRegex = ["x <HOST>"] };
+        var o = new FilterSettings { FailRegex = ["x <HOST>"] };
         Assert.Null(Assert.Single(Make(o).ProcessLine("x 1.2.3.4", Now)).Time);
         var d = new Filter(o, new IsoDateFinder(), FilterBehavior.Daemon, Compiler);
         Assert.Equal(Now, Assert.Single(d.ProcessLine("x 1.2.3.4", Now)).Time);
     }
 
-    private static Filter MlfidFilter() => Make(new FilterOptions
+    private static Filter MlfidFilter() => Make(new FilterSettings
     {
         PrefRegex = @"^conn\[<F-MLFID>\d+</F-MLFID>\]: <F-CONTENT>.+</F-CONTENT>$",
         FailRegex =
@@ -243,6 +244,6 @@ public sealed class FilterTests
     [Fact]
     public void MaxLinesBelowOneIsRejected()
     {
-        Assert.Throws<FilterRegexException>(() => Make(new FilterOptions { FailRegex = ["<HOST>"], MaxLines = 0 }));
+        Assert.Throws<FilterRegexException>(() => Make(new FilterSettings { FailRegex = ["<HOST>"], MaxLines = 0 }));
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Jail2Ban.Core.Filtering;
+using Jail2Ban.Core.Filtering.Dates;
 
 namespace Jail2Ban.Core.Tests.Filtering;
 
@@ -136,7 +137,7 @@ internal sealed class OracleFilterSource : ISampleFilterSource
         {
             throw new InvalidOperationException($"{testName}: {err}");
         }
-        var o = new FilterOptions
+        var o = new FilterSettings
         {
             PrefRegex = r["prefregex"]?.GetValue<string>(),
             MaxLines = r["maxlines"]!.GetValue<int>(),
