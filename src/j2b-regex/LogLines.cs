@@ -4,12 +4,14 @@ namespace Jail2Ban.Regex;
 
 /// <summary>
 /// Reads a log as bytes split on '\n' (as fail2ban's FileContainer does), decoding each line with replacement of
-/// invalid sequences and stripping trailing '\r'/'\n'. A last line without newline is returned too.
+/// invalid sequences and stripping trailing '\r'/'\n'. Like fail2ban 1.0.2's FileContainer (what the installed
+/// fail2ban-regex does), a last line without a line end is not returned unless <c>takeUnterminated</c> is set
+/// (a trailing '\r' counts as a line end there too).
 /// Lines of any length and NUL bytes are passed through; nothing here throws on content.
 /// </summary>
 internal static class LogLines
 {
-    public static IEnumerable<string> Read(Stream stream, Encoding encoding)
+    public static IEnumerable<string> Read(Stream stream, Encoding encoding, bool takeUnterminated = false)
     {
         byte[] buf = new byte[1 << 16];
         int start = 0, end = 0;
@@ -35,7 +37,7 @@ internal static class LogLines
             int n = stream.Read(buf, end, buf.Length - end);
             if (n == 0)
             {
-                if (end > start)
+                if (end > start && (takeUnterminated || buf[end - 1] == '\r'))
                 {
                     yield return Decode(encoding, buf, start, end - start);
                 }
