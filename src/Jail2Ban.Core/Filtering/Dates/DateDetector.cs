@@ -118,7 +118,7 @@ public sealed class DateDetector
     /// <param name="line">The log line (as the filter sees it).</param>
     /// <param name="now">Current time, epoch seconds: used for dates without a year or day, and the year rollover.</param>
     /// <returns>Null when no template matches.</returns>
-    /// <exception cref="UnknownTimeZoneAbbreviationException">The date has an unknown zone abbreviation (fail2ban's uncaught KeyError).</exception>
+    /// <exception cref="DateConversionException">The date has an unknown zone abbreviation, or the pattern gives only one of month/day (fail2ban's uncaught KeyError/TypeError).</exception>
     public DateHit? Find(string line, double now)
     {
         var (match, entry) = MatchTime(line);
