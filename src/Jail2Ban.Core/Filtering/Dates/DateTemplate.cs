@@ -41,7 +41,35 @@ internal sealed class DateTemplate
     internal required string? Pattern { get; init; }
     /// <summary>The regex as fail2ban builds it (Python syntax).</summary>
     internal required string PythonRegex { get; init; }
-    internal required Regex Regex { get; init; }
+    /// <summary>
+    /// The .NET regex. It starts interpreted (cheap to build: a filter may create dozens of
+    /// templates that never match). Once the template has been searched <see cref="CompileAfterUses"/>
+    /// times, a compiled copy is built and JIT-warmed on a pool thread and then swapped in, so the
+    /// templates a log really exercises run fast without stalling the line being processed.
+    /// </summary>
+    internal Regex Regex
+    {
+        get
+        {
+            // Racy counting is fine: promotion happening a little early or twice is harmless.
+            if (uses < CompileAfterUses && ++uses == CompileAfterUses)
+            {
+                var interpreted = regex;
+                Task.Run(() =>
+                {
+                    var compiled = new Regex(interpreted.ToString(), interpreted.Options | RegexOptions.Compiled);
+                    compiled.Match("2005-01-23 21:59:59 Jan 23 1124013600"); // JIT here, not on the log thread
+                    regex = compiled;
+                });
+            }
+            return regex;
+        }
+        init => regex = value;
+    }
+
+    internal const int CompileAfterUses = 512;
+    private volatile Regex regex = null!;
+    private int uses;
     internal required DateTemplateFlags Flags { get; init; }
     internal required DateTemplateKind Kind { get; init; }
     /// <summary>.NET group number of Python group 1: the date text the filter cuts out.</summary>
@@ -59,7 +87,7 @@ internal sealed class DateTemplate
 
     internal DateTemplate WithWeight(double weight) => new()
     {
-        Name = Name, Pattern = Pattern, PythonRegex = PythonRegex, Regex = Regex, Flags = Flags, Kind = Kind,
+        Name = Name, Pattern = Pattern, PythonRegex = PythonRegex, Regex = regex, Flags = Flags, Kind = Kind,
         DateGroup = DateGroup, ValueGroup = ValueGroup, Fields = Fields, AmPmGroup = AmPmGroup, Weight = weight,
     };
 
