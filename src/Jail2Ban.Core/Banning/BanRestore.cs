@@ -5,6 +5,9 @@ namespace Jail2Ban.Core.Banning;
 /// <summary>Ticket data as stored in the DB <c>data</c> JSON: matches, failures, other keys.</summary>
 public sealed record StoredBanData(IReadOnlyList<MatchLine> Matches, int? Failures, IReadOnlyDictionary<string, string> Extra)
 {
+    /// <summary>The JSON had a <c>matches</c> key.</summary>
+    public bool HasMatchesKey { get; init; }
+
     public static readonly StoredBanData Empty = new([], null, new Dictionary<string, string>());
 }
 

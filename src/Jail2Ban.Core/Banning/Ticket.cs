@@ -107,7 +107,16 @@ public sealed class Ticket
     /// <summary><c>&lt;ip&gt;</c>: the host captured besides an F-ID, else the ID.</summary>
     public string Ip => Data.TryGetValue("ip", out var ip) ? ip : Id.Text;
 
-    public void SetMatches(IEnumerable<MatchLine>? matches) => _matches = matches is null ? [] : [.. matches];
+    /// <summary>fail2ban's setMatches: an empty/null list removes the <c>matches</c> key from the
+    /// ticket data (then the DB JSON has no <c>matches</c>), a non-empty one sets it.</summary>
+    public void SetMatches(IEnumerable<MatchLine>? matches)
+    {
+        _matches = matches is null ? [] : [.. matches];
+        HasMatchesKey = _matches.Count > 0;
+    }
+
+    /// <summary>The ticket data still has its <c>matches</c> key (a new ticket always has one, maybe empty).</summary>
+    public bool HasMatchesKey { get; private set; } = true;
 
     /// <summary>The bantime in effect: own, else the jail's.</summary>
     public double GetBanTime(long jailBanTime) => BanTime ?? jailBanTime;
@@ -150,6 +159,7 @@ public sealed class Ticket
         {
             Attempts = 0;
             _matches = [];
+            HasMatchesKey = true;
         }
     }
 
@@ -175,6 +185,7 @@ public sealed class Ticket
         if (matches is { Count: > 0 })
         {
             _matches.AddRange(matches);
+            HasMatchesKey = true;
         }
     }
 
