@@ -142,7 +142,7 @@ public sealed partial class BanStore : IDisposable
 
     public IReadOnlySet<string> GetJailNames(bool? enabled = null) => Tx(cmd =>
     {
-        cmd.CommandText = enabled is null ? "SELECT name FROM jails" : "SELECT name FROM jails WHERE enabled=@a";
+        cmd.CommandText = enabled is null ? "SELECT name FROM jails" : "SELECT name FROM jails WHERE enabled=@p1";
         AddParams(cmd, enabled is null ? [] : [enabled.Value ? 1 : 0]);
         var set = new HashSet<string>(StringComparer.Ordinal);
         using var r = cmd.ExecuteReader();
@@ -181,7 +181,7 @@ public sealed partial class BanStore : IDisposable
 
     private object? AddLogCore(string jail, string path, object pos, string? hash) => Tx(cmd =>
     {
-        cmd.CommandText = "SELECT firstlinemd5, lastfilepos FROM logs WHERE jail=@a AND path=@b";
+        cmd.CommandText = "SELECT firstlinemd5, lastfilepos FROM logs WHERE jail=@p1 AND path=@p2";
         AddParams(cmd, [jail, path]);
         object? storedHash = null;
         object? lastPos = null;
