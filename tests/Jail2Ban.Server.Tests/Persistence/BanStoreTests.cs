@@ -323,6 +323,17 @@ public sealed class BanStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void In_memory_database_works_without_a_file()
+    {
+        using var store = BanStore.Open(":memory:", new ManualTime(Now));
+        Assert.True(store.Created);
+        store.AddJail("sshd");
+        store.AddBan("sshd", BanTicket("192.0.2.1", Now), 600);
+        Assert.Single(store.RestoreCurrentBans("sshd", 600, BanTimeIncrement.Disabled, 5));
+        Assert.False(store.Purge().Vacuumed);
+    }
+
+    [Fact]
     public void First_line_hash_is_sha1_of_the_line_with_newline()
     {
         // printf 'hello world\n' | sha1sum
