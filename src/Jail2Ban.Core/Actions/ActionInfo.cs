@@ -26,6 +26,10 @@ internal interface IActionJailContext
     /// the ticket's own values are used instead.</summary>
     MergedBans? GetBansMerged(string ip, bool allJails) => null;
 
+    /// <summary>Increments the jail's ban epoch and returns it (fail2ban's <c>invalidateBanEpoch</c>);
+    /// -1 = no jail epoch, the action counts on its own.</summary>
+    int InvalidateBanEpoch() => -1;
+
     /// <summary>Reverse DNS of the address (fail2ban caches it 5 min); null renders as <c>None</c>.</summary>
     string? ResolveHost(string ip) => null;
 }
@@ -79,6 +83,9 @@ internal sealed class ActionInfo
 
     /// <summary>The family used to pick conditional options (<c>''</c> for a raw ID).</summary>
     public string Family => TryGet("family", out var f) && f != "None" ? f : "";
+
+    /// <summary>The text fail2ban puts into "Error banning %(ip)s".</summary>
+    public string IpForMessage() => TryGet("ip", out var ip) ? ip : Ticket.IpText;
 
     private ActionAddress Address => _address ??= ActionAddress.Parse(Ticket.IpText);
 
