@@ -62,24 +62,40 @@ public sealed class ActionGoldenTests
     {
         var g = GoldenCase.Load(name);
         var runner = new RecordingRunner();
+        var perOp = new Dictionary<string, int>();
+        runner.Succeeds = r =>
+        {
+            var n = perOp[r.Operation] = perOp.GetValueOrDefault(r.Operation) + 1;
+            return !(g.Fail.TryGetValue(r.Operation, out var failing) && failing.Contains(n));
+        };
         var action = new CommandAction(g.Jail, g.Definition, new StaticJailContext(g.JailBanTime), runner,
             new FixedTime(g.Now), Hosts);
         foreach (var step in g.Steps)
         {
             var before = runner.Requests.Count;
             var ticket = step.Ticket is null ? null : g.Tickets[step.Ticket];
-            switch (step.Step)
+            string? error = null;
+            try
             {
-                case "start": await action.StartAsync(); break;
-                case "ban": await action.BanAsync(ticket!); break;
-                case "prolong": await action.ProlongAsync(ticket!); break;
-                case "unban": await action.UnbanAsync(ticket!); break;
-                case "reban": await action.RebanAsync(ticket!); break;
-                case "reload": await action.ReloadAsync(); break;
-                case "flush": await action.FlushAsync(); break;
-                case "stop": await action.StopAsync(); break;
-                default: throw new InvalidOperationException(step.Step);
+                switch (step.Step)
+                {
+                    case "start": await action.StartAsync(); break;
+                    case "ban": await action.BanAsync(ticket!); break;
+                    case "prolong": await action.ProlongAsync(ticket!); break;
+                    case "unban": await action.UnbanAsync(ticket!); break;
+                    case "reban": await action.RebanAsync(ticket!); break;
+                    case "reload": await action.ReloadAsync(); break;
+                    case "flush": await action.FlushAsync(); break;
+                    case "stop": await action.StopAsync(); break;
+                    case "consistencyCheck": await action.ConsistencyCheckAsync(); break;
+                    default: throw new InvalidOperationException(step.Step);
+                }
             }
+            catch (ActionFailedException e)
+            {
+                error = e.Message;
+            }
+            Assert.True(step.Error == error, $"{name} step {step.Step}({step.Ticket}): fail2ban error '{step.Error}', ours '{error}'");
             var produced = runner.Requests.Skip(before).ToList();
             // fail2ban's executeCmd was recorded even for empty commands; ours never receives them.
             var expected = step.Calls.Select(i => g.Calls[i]).Where(c => c.Script.Length > 0).ToList();

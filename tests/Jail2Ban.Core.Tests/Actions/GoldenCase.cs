@@ -17,6 +17,9 @@ internal sealed class GoldenCase
     public required List<GoldenStep> Steps { get; init; }
     public required List<GoldenCall> Calls { get; init; }
 
+    /// <summary>Operation -> the 1-based call numbers (per operation) that fail.</summary>
+    public required Dictionary<string, HashSet<int>> Fail { get; init; }
+
     public static IEnumerable<string> Names() =>
         Directory.GetFiles(ActionsFixtures.GoldenDir, "*.json").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal)!;
 
@@ -65,7 +68,11 @@ internal sealed class GoldenCase
             Steps = root.GetProperty("steps").EnumerateArray().Select(s => new GoldenStep(
                 s.GetProperty("step").GetString()!,
                 s.GetProperty("ticket").ValueKind == JsonValueKind.Null ? null : s.GetProperty("ticket").GetString(),
-                s.GetProperty("calls").EnumerateArray().Select(c => c.GetInt32()).ToList())).ToList(),
+                s.GetProperty("calls").EnumerateArray().Select(c => c.GetInt32()).ToList(),
+                s.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.String ? err.GetString() : null)).ToList(),
+            Fail = root.TryGetProperty("fail", out var fail)
+                ? fail.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(n => n.GetInt32()).ToHashSet())
+                : [],
             Calls = root.GetProperty("calls").EnumerateArray().Select(c => new GoldenCall(
                 c.GetProperty("op").GetString()!,
                 c.GetProperty("family").GetString()!,
@@ -85,7 +92,7 @@ internal sealed class GoldenCase
     };
 }
 
-internal sealed record GoldenStep(string Step, string? Ticket, List<int> Calls);
+internal sealed record GoldenStep(string Step, string? Ticket, List<int> Calls, string? Error);
 
 internal sealed record GoldenCall(string Op, string Family, string Ticket, string Script, List<string> Args, double Timeout)
 {

@@ -186,9 +186,11 @@ def generated_jail_local():
 
 
 class Recorder:
-    def __init__(self):
+    def __init__(self, fail=None):
         self.calls = []
         self.current = None
+        self.fail = fail or {}
+        self.counts = {}
 
     def exec_cmd(self, realCmd, timeout=60, **kwargs):
         if isinstance(realCmd, list):
@@ -196,51 +198,71 @@ class Recorder:
         else:
             script, args = realCmd, []
         tag, family, ticket = self.current
-        self.calls.append({"op": tag.strip("<>"), "family": family, "ticket": ticket,
-                           "script": script, "args": args, "timeout": timeout})
-        return True
+        op = tag.strip("<>")
+        # _invariantCheck re-runs the check text it built earlier, without a new replaceTag.
+        if script and script in self.check_texts:
+            op = "actioncheck"
+        n = self.counts[op] = self.counts.get(op, 0) + 1
+        ok = n not in self.fail.get(op, ())
+        self.calls.append({"op": op, "family": family, "ticket": ticket,
+                           "script": script, "args": args, "timeout": timeout, "ok": ok})
+        return ok
 
 
-def run_sequence(options, jailname, actname, ticket_names):
-    rec = Recorder()
+def run_sequence(options, jailname, actname, ticket_names, fail=None, sequence=None):
+    rec = Recorder(fail)
     jail = _Jail(jailname)
     act = CommandAction(jail, actname)
     for k, v in options:
         setattr(act, k, v)
-    orig_get_op = CommandAction._getOperation
-    orig_process = CommandAction._processCmd
+    orig_replace = CommandAction.__dict__["replaceTag"]
     state = {"ticket": None}
 
-    def get_op(self, tag, family):
-        rec.current = (tag, family, state["ticket"] or "empty")
-        return orig_get_op(self, tag, family)
+    # Every command starts as replaceTag('<actionX>', properties, 'family=...'): remember which.
+    def replace_tag(cls, query, aInfo, conditional='', addrepl=None, cache=None):
+        if query.startswith("<action") and query.endswith(">") and query.count("<") == 1:
+            fam = conditional[len("family="):] if conditional else ""
+            rec.current = (query, fam, state["ticket"] or "empty")
+        return orig_replace.__func__(cls, query, aInfo, conditional, addrepl, cache)
 
-    def process(self, cmd, aInfo=None):
-        rec.current = (cmd, aInfo.get("family", "") if aInfo is not None else "", state["ticket"])
-        return orig_process(self, cmd, aInfo)
-
-    CommandAction._getOperation = get_op
-    CommandAction._processCmd = process
+    CommandAction.replaceTag = classmethod(replace_tag)
+    rec.check_texts = set(t for t in (act._getOperation("<actioncheck>", f) for f in ("", "inet4", "inet6")) if t)
     CommandAction.executeCmd = staticmethod(rec.exec_cmd)
     steps = []
     try:
         def step(name, fn, ticket=None):
             state["ticket"] = None
             before = len(rec.calls)
-            fn()
-            steps.append({"step": name, "ticket": ticket, "calls": list(range(before, len(rec.calls)))})
+            error = None
+            try:
+                fn()
+            except Exception as e:
+                error = str(e)
+            steps.append({"step": name, "ticket": ticket, "calls": list(range(before, len(rec.calls))),
+                          "error": error})
 
         def info(name):
             t = make_ticket(TICKETS[name])
             return jail.actions._getActionInfo(t)
 
         def banstep(kind, name):
-            def fn():
-                state["ticket"] = name
-                getattr(act, kind)(info(name))
+            state["ticket"] = name
             before = len(rec.calls)
-            fn()
-            steps.append({"step": kind, "ticket": name, "calls": list(range(before, len(rec.calls)))})
+            error = None
+            try:
+                getattr(act, kind)(info(name))
+            except Exception as e:
+                error = str(e)
+            steps.append({"step": kind, "ticket": name, "calls": list(range(before, len(rec.calls))),
+                          "error": error})
+
+        if sequence is not None:
+            for kind, name in sequence:
+                if name is None:
+                    step(kind, getattr(act, kind))
+                else:
+                    banstep(kind, name)
+            return finish(rec, steps)
 
         step("start", act.start)
         for name in ticket_names:
@@ -255,20 +277,23 @@ def run_sequence(options, jailname, actname, ticket_names):
         step("flush", act.flush)
         step("stop", act.stop)
     finally:
-        CommandAction._getOperation = orig_get_op
-        CommandAction._processCmd = orig_process
+        CommandAction.replaceTag = orig_replace
+    return finish(rec, steps)
+
+
+def finish(rec, steps):
     for c in rec.calls:
         if c["ticket"] is None:
             c["ticket"] = "empty"
     return rec.calls, steps
 
 
-def write_case(case, source, options, jailname, actname, ticket_names):
-    calls, steps = run_sequence(options, jailname, actname, ticket_names)
+def write_case(case, source, options, jailname, actname, ticket_names, fail=None, sequence=None):
+    calls, steps = run_sequence(options, jailname, actname, ticket_names, fail, sequence)
     doc = {"case": case, "generator": "tools/make_goldens.py (fail2ban 1.0.2 CommandAction)",
            "now": NOW, "jailBantime": JAIL_BANTIME, "jail": jailname, "actname": actname,
            "source": source, "tickets": {n: TICKETS[n] for n in ticket_names + ["empty"] if n in TICKETS},
-           "steps": steps, "calls": calls}
+           "fail": fail or {}, "steps": steps, "calls": calls}
     if source.get("kind") != "compat-dump":
         doc["options"] = options
     path = os.path.join(GOLDEN, case + ".json")
@@ -303,6 +328,37 @@ def main():
                        opts, jail, act, std_tickets + ["hostile"])
     write_case("probe", {"kind": "project-probe"}, PROBE_OPTIONS, "probejail", "probe",
                ["v4", "v6", "restored", "hostile"])
+    # Error handling (spec 4.7): which commands run when some fail. fail = op -> failing call numbers.
+    for name, extra, fail, seq in SCENARIOS:
+        opts = [o for o in SCEN_OPTIONS if o[0] not in dict(extra)] + extra
+        write_case("scenario." + name, {"kind": "project-probe"}, opts, "scen", "scen", ["v4", "v6"], fail, seq)
+
+
+SCEN_OPTIONS = [
+    ["actionstart", "echo start <family>"],
+    ["actionstop", "echo stop <family>"],
+    ["actionban", "echo ban <ip>"],
+    ["actionunban", "echo unban <ip>"],
+    ["actionflush", "echo flush <family>"],
+    ["actioncheck", "echo check <family> <ip>"],
+    ["custom?family=inet6", "x"],
+]
+_BAN = [("start", None), ("ban", "v4"), ("ban", "v6"), ("unban", "v4"), ("flush", None), ("stop", None)]
+SCENARIOS = [
+    ("nocheck-ban-fails-twice", [["actioncheck", ""]], {"actionban": [1, 2]}, _BAN),
+    ("nocheck-ban-fails-once", [["actioncheck", ""]], {"actionban": [1]}, _BAN),
+    ("check-ok-rerun", [], {"actionban": [1]}, _BAN),
+    ("check-fails-restart", [], {"actionban": [1], "actioncheck": [1]}, _BAN),
+    ("check-fails-restart-fails", [], {"actionban": [1], "actioncheck": [1, 2]}, _BAN),
+    ("check-fails-repair", [["actionrepair", "echo repair <family>"]], {"actionban": [1], "actioncheck": [1]}, _BAN),
+    ("repair-fails", [["actionrepair", "echo repair <family>"]], {"actionban": [1], "actioncheck": [1], "actionrepair": [1]}, _BAN),
+    ("unban-check-fails", [], {"actionunban": [1], "actioncheck": [1]}, _BAN),
+    ("unban-repair-on-unban", [["actionrepair_on_unban", True]], {"actionunban": [1], "actioncheck": [1]}, _BAN),
+    ("start-fails", [], {"actionstart": [1]}, _BAN),
+    ("flush-fails", [], {"actionflush": [1]}, _BAN + [("consistencyCheck", None)]),
+    ("not-on-demand", [["actionstart_on_demand", False]], {}, _BAN),
+    ("same-stop-both-families", [["actionstop", "echo stop all"]], {}, _BAN),
+]
 
 
 if __name__ == "__main__":
