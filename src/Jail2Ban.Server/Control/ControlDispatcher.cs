@@ -110,6 +110,12 @@ public sealed partial class ControlDispatcher(IServerControl server, TimeProvide
             {
                 var jail = c[1];
                 var opts = c.Raw(2) is List<object?> o ? o.Select(PyRepr.Str).ToList() : [];
+                if (c.Count == 3)
+                {
+                    // j2b-client's form: no command stream, the daemon re-reads its configuration.
+                    server.ReloadConfiguration(jail, opts);
+                    return "OK";
+                }
                 _quiet = true;
                 try
                 {

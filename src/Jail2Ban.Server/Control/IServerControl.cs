@@ -51,6 +51,12 @@ public interface IServerControl
 
     /// <summary>Reload protocol (§3.12): called with begin=true before the command stream, false after.</summary>
     void ReloadJails(string jailOrAll, IReadOnlyList<string> options, bool begin);
+    /// <summary>
+    /// j2b-client's reload (<c>['reload', jail|'--all', [opts]]</c>, no stream): re-read the configuration
+    /// and apply it. Options: --restart, --unban, --if-exists. A missing jail section should fail with
+    /// <c>Failed during configuration: No section: '&lt;jail&gt;'</c> (<see cref="ControlCommandException.Invalid"/>).
+    /// </summary>
+    void ReloadConfiguration(string jailOrAll, IReadOnlyList<string> options);
     void LogConfigError(string message);
 
     // --- jail lifecycle ------------------------------------------------------------------------
