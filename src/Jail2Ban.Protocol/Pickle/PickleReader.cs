@@ -15,8 +15,19 @@ namespace Jail2Ban.Protocol.Pickle;
 /// </summary>
 public static class PickleReader
 {
-    public static object? Read(ReadOnlySpan<byte> data, PickleReaderOptions? options = null) =>
-        new Machine(options ?? PickleReaderOptions.Default).Run(data);
+    public static object? Read(ReadOnlySpan<byte> data, PickleReaderOptions? options = null)
+    {
+        try
+        {
+            return new Machine(options ?? PickleReaderOptions.Default).Run(data);
+        }
+        catch (Exception e) when (e is OverflowException or FormatException or ArgumentException
+                                      or InvalidCastException or InsufficientExecutionStackException)
+        {
+            // Found by the corruption tests: numeric fields that do not fit, bad text lines, ...
+            throw new PickleException("malformed pickle: " + e.Message);
+        }
+    }
 
     // A marker on the stack (MARK opcode); a class reference that only REDUCE may consume.
     private sealed class MarkObject
@@ -287,7 +298,7 @@ public static class PickleReader
             if (bytes.Length == 0)
                 return 0L;
             var big = new BigInteger(bytes, isUnsigned: false, isBigEndian: false);
-            return big >= long.MinValue && big <= long.MaxValue ? (long)big : big;
+            return big >= long.MinValue && big <= long.MaxValue ? (object)(long)big : big;
         }
 
         private static object IntLine(string line) => line switch
