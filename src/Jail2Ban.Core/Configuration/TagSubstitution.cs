@@ -1,0 +1,89 @@
+using System.Text.RegularExpressions;
+
+namespace Jail2Ban.Core.Configuration;
+
+/// <summary>fail2ban's substituteRecursiveTags: recursive &lt;tag&gt; replacement (§1.6).</summary>
+internal static partial class TagSubstitution
+{
+    private const int MaxTagReplaceCount = 25;
+
+    [GeneratedRegex(@"<([^ <>]+)>")]
+    internal static partial Regex Tag();
+
+    /// <summary>
+    /// Returns a copy of <paramref name="input"/> with tags replaced. Values of <paramref name="ignore"/>d
+    /// keys are left alone and those tags are not replaced elsewhere. Missing tags stay as they are.
+    /// </summary>
+    public static OrderedDictionary<string, string?> Substitute(OrderedDictionary<string, string?> input,
+        IReadOnlySet<string> ignore, Func<string, string?>? additional)
+    {
+        var tags = new OrderedDictionary<string, string?>(input, StringComparer.Ordinal);
+        var keys = tags.Keys.ToList();
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        var repCounts = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
+        var regex = Tag();
+        while (true)
+        {
+            var repFlag = false;
+            foreach (var tag in keys)
+            {
+                if (ignore.Contains(tag) || done.Contains(tag))
+                {
+                    continue;
+                }
+                // Python works on str(value): a None value reads as "None" and is never written back unchanged.
+                var orgval = tags[tag] ?? "None";
+                var value = orgval;
+                var m = regex.Match(value);
+                if (!repCounts.TryGetValue(tag, out var rplc))
+                {
+                    rplc = new Dictionary<string, int>(StringComparer.Ordinal);
+                }
+                while (m.Success)
+                {
+                    var rtag = m.Groups[1].Value;
+                    if (ignore.Contains(rtag))
+                    {
+                        m = regex.Match(value, m.Index + m.Length);
+                        continue;
+                    }
+                    if (rtag == tag || rplc.GetValueOrDefault(rtag, 1) > MaxTagReplaceCount)
+                    {
+                        throw new ConfigException($"recursive tag definitions unable to be resolved: properties contain self referencing definitions, fail tag: {tag}, found: {rtag}");
+                    }
+                    var repl = tags.TryGetValue(rtag, out var r) ? r : null;
+                    if (repl is null && additional is not null)
+                    {
+                        repl = additional(rtag);
+                    }
+                    if (repl is null)
+                    {
+                        m = regex.Match(value, m.Index + m.Length);
+                        continue;
+                    }
+                    var start = m.Index;
+                    value = value.Replace("<" + rtag + ">", repl, StringComparison.Ordinal);
+                    rplc[rtag] = rplc.GetValueOrDefault(rtag, 0) + 1;
+                    m = start <= value.Length ? regex.Match(value, start) : Match.Empty;
+                }
+                if (!string.Equals(orgval, value, StringComparison.Ordinal))
+                {
+                    if (regex.IsMatch(value))
+                    {
+                        repCounts[tag] = rplc;
+                        repFlag = true;
+                    }
+                    tags[tag] = value;
+                }
+                if (!value.Contains('<'))
+                {
+                    done.Add(tag);
+                }
+            }
+            if (!repFlag)
+            {
+                return tags;
+            }
+        }
+    }
+}
