@@ -24,8 +24,8 @@ public static class LogEncodings
             "latin-1" or "latin1" or "l1" or "iso8859-1" or "8859" or "cp819" => "iso-8859-1",
             "ascii" or "us-ascii" or "646" => "us-ascii",
             "utf16" => "utf-16",
-            "utf-16le" or "utf16le" => "utf-16LE",
-            "utf-16be" or "utf16be" => "utf-16BE",
+            "utf-16le" or "utf16le" or "utf-16-le" => "utf-16LE",
+            "utf-16be" or "utf16be" or "utf-16-be" => "utf-16BE",
             "utf32" => "utf-32",
             _ => n.StartsWith("cp", StringComparison.Ordinal) && n[2..].All(char.IsAsciiDigit) ? "windows-" + n[2..] : n,
         };
