@@ -17,34 +17,35 @@ internal sealed class ServerSignals(IHostApplicationLifetime lifetime, ServerLog
 
     public Task WaitForStartAsync(CancellationToken cancellationToken)
     {
-        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStop));
-        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStop));
-        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnHangup));
+        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle));
+        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle));
+        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGHUP, Handle));
         if (OperatingSystem.IsLinux())
         {
-            _registrations.Add(PosixSignalRegistration.Create((PosixSignal)SigUsr1, OnUsr1));
+            _registrations.Add(PosixSignalRegistration.Create((PosixSignal)SigUsr1, Handle));
         }
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private void OnStop(PosixSignalContext context)
+    /// <summary>What each signal does (the registrations call this; tests too).</summary>
+    internal void Handle(PosixSignalContext context)
     {
         context.Cancel = true;
-        lifetime.StopApplication();
-    }
-
-    private void OnHangup(PosixSignalContext context)
-    {
-        context.Cancel = true;
-        _ = lifecycle.ReloadAsync(CancellationToken.None);
-    }
-
-    private void OnUsr1(PosixSignalContext context)
-    {
-        context.Cancel = true;
-        log.FlushLogs();
+        switch (context.Signal)
+        {
+            case PosixSignal.SIGTERM or PosixSignal.SIGINT:
+                lifetime.StopApplication();
+                break;
+            case PosixSignal.SIGHUP:
+                // Waited for in tests through the sd_notify messages; errors are logged inside.
+                _ = lifecycle.ReloadAsync(CancellationToken.None);
+                break;
+            case (PosixSignal)SigUsr1:
+                log.FlushLogs();
+                break;
+        }
     }
 
     public void Dispose()
