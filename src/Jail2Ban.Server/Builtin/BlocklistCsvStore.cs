@@ -251,7 +251,7 @@ internal sealed class BlocklistCsvHistory(string path, TimeZoneInfo zone)
 /// One store and one history writer per full file path, per server (not static: two servers in
 /// one test process must not share files by accident).
 /// </summary>
-public sealed class BlocklistCsvRegistry(TimeProvider time)
+internal sealed class BlocklistCsvRegistry(TimeProvider time)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, BlocklistCsvStore> _stores = new(StringComparer.Ordinal);

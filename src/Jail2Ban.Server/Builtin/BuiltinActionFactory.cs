@@ -16,7 +16,7 @@ namespace Jail2Ban.Server.Builtin;
 /// checks <see cref="BuiltinNameOf"/> on the resolved options and, when it is set, calls
 /// <see cref="Create"/> with those options instead of running shell commands.
 /// </remarks>
-public sealed class BuiltinActionFactory : IDisposable
+internal sealed class BuiltinActionFactory : IDisposable
 {
     public const string BlocklistCsv = "blocklist-csv";
     public const string Webhook = "webhook";

@@ -13,7 +13,7 @@ namespace Jail2Ban.Server.Builtin;
 /// several entries and only the last one carries the newline. <see cref="DockerJsonLogAssembler"/>
 /// joins them.
 /// </param>
-public sealed record DockerLogEntry(DateTimeOffset Time, string Message, string Stream, bool IsPartial);
+internal sealed record DockerLogEntry(DateTimeOffset Time, string Message, string Stream, bool IsPartial);
 
 /// <summary>
 /// Parses Docker json-file log lines, e.g.
@@ -21,7 +21,7 @@ public sealed record DockerLogEntry(DateTimeOffset Time, string Message, string 
 /// A tokenizer, not a regular expression: JSON escapes (<c>\"</c>, <c>\u00e9</c>, <c>\n</c>) must be
 /// decoded exactly, and a regex would either mis-split on escaped quotes or be slow on long lines.
 /// </summary>
-public static class DockerJsonLog
+internal static class DockerJsonLog
 {
     /// <summary>
     /// Turns one line into an entry. False for anything that is not a complete JSON object with a
@@ -167,7 +167,7 @@ public static class DockerJsonLog
 /// The assembled message takes the time of its first piece. <paramref name="maxLength"/> bounds
 /// memory when a container never ends its line.
 /// </summary>
-public sealed class DockerJsonLogAssembler(int maxLength = 1 << 20)
+internal sealed class DockerJsonLogAssembler(int maxLength = 1 << 20)
 {
     private readonly Dictionary<string, (DateTimeOffset Time, StringBuilder Text)> _pending = new(StringComparer.Ordinal);
 

@@ -14,7 +14,7 @@ namespace Jail2Ban.Server.Builtin;
 /// whose <c>[Init]</c> has <c>builtin = &lt;name&gt;</c> and documents the options,
 /// (4) tests in tests/Jail2Ban.Server.Tests/Builtin.
 /// </remarks>
-public interface IBuiltinAction
+internal interface IBuiltinAction
 {
     /// <summary>The action name as written in the jail (e.g. <c>blocklist-csv</c>).</summary>
     string Name { get; }
@@ -43,7 +43,7 @@ public interface IBuiltinAction
 /// <param name="Matches">Matched log lines, oldest first. Hostile text: never trust it.</param>
 /// <param name="BanCount">Number of times this id was banned (1 for a first ban).</param>
 /// <param name="Restored">True when the ban was restored from the database at start.</param>
-public sealed record BanEvent(
+internal sealed record BanEvent(
     string Jail,
     string Id,
     IPAddress? Address,
@@ -65,4 +65,4 @@ public sealed record BanEvent(
 }
 
 /// <summary>A built-in action was configured wrongly; the message names the action and option.</summary>
-public sealed class BuiltinActionConfigException(string message) : Exception(message);
+internal sealed class BuiltinActionConfigException(string message) : Exception(message);

@@ -216,3 +216,39 @@ public sealed class WebhookActionTests : IDisposable
         Assert.Equal("http://127.0.0.1:9/path", action.SafeUrl);
     }
 }
+
+public sealed class WebhookRefusedConnectionTests : IDisposable
+{
+    private readonly BuiltinActionFactory _factory = new(TimeProvider.System);
+
+    public void Dispose() => _factory.Dispose();
+
+    [Fact]
+    public async Task RefusedConnectionsAreRetriedThenGivenUpWithoutBlockingBans()
+    {
+        // A port that was just free: nothing listens there, connections are refused at once.
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+
+        var action = (WebhookAction)_factory.Create("sshd", "webhook", new Dictionary<string, string>
+        {
+            ["url"] = $"http://127.0.0.1:{port}/",
+            ["retries"] = "2",
+            ["backoff"] = "0.02",
+        });
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        await action.BanAsync(BuiltinFixtures.Ban("sshd", "192.0.2.77"), default);
+        Assert.True(sw.Elapsed < TimeSpan.FromMilliseconds(500));
+        while (action.Failed == 0)
+        {
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), "never gave up");
+            await Task.Delay(20);
+        }
+
+        await action.StopAsync(default);
+        Assert.Equal(3, action.Attempts);
+        Assert.Equal(0, action.Delivered);
+    }
+}
