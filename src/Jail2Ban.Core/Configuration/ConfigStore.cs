@@ -19,7 +19,18 @@ internal sealed class ConfigReadContext(IConfigFileSystem fs, string baseDir)
 
     public List<ConfigDiagnostic> Diagnostics { get; } = [];
 
+    private readonly HashSet<string> warnedOnce = new(StringComparer.Ordinal);
+
     public void Warn(string message, SourceLocation? at = null) => Diagnostics.Add(new(DiagnosticSeverity.Warning, message, at));
+
+    /// <summary>A warning reported only the first time (fail2ban repeats some per option).</summary>
+    public void WarnOnce(string message, SourceLocation? at = null)
+    {
+        if (warnedOnce.Add(message))
+        {
+            Warn(message, at);
+        }
+    }
 
     public void Notice(string message, SourceLocation? at = null) => Diagnostics.Add(new(DiagnosticSeverity.Notice, message, at));
 
@@ -109,13 +120,14 @@ internal sealed partial class ConfigStore(ConfigReadContext context)
         candidates = candidates.Where(fs.LinkExists).ToList();
         if (candidates.Count == 0)
         {
-            Context.Error($"Found no accessible config files for '{name}' under {Context.BaseDir}");
+            // fail2ban logs this as an error but goes on with defaults (a missing filter/action is reported by the jail).
+            Context.Warn($"Found no accessible config files for '{name}' under {Context.BaseDir}");
             return false;
         }
         ReadFiles(candidates);
         if (FilesRead.Count == 0)
         {
-            Context.Error($"Found no accessible config files for '{name}' under {Context.BaseDir}");
+            Context.Warn($"Found no accessible config files for '{name}' under {Context.BaseDir}");
             return false;
         }
         return true;

@@ -50,7 +50,7 @@ internal static class OptionReading
                 {
                     throw;
                 }
-                cfg.Context.Error($"No section: '{section}'");
+                cfg.Context.WarnOnce($"No section '{section}' in {cfg.FilesRead.FirstOrDefault() ?? "(no file)"}: using defaults");
                 values[t.Name] = t.Default;
                 continue;
             }
