@@ -348,15 +348,31 @@ internal sealed partial class ConfigStore(ConfigReadContext context)
     }
 
     /// <summary>configparser.get: vars, then the section, then [DEFAULT]; interpolated unless raw.</summary>
-    public string? Get(string section, string option, IReadOnlyDictionary<string, string?>? vars, bool raw = false)
-    {
-        OrderedDictionary<string, ConfigEntry>? sec = null;
-        if (!Sections.TryGetValue(section, out sec) && section != IniFileParser.DefaultSection)
+    public string? Get(string section, string option, IReadOnlyDictionary<string, string?>? vars, bool raw = false) =>
+        TryGet(section, option, vars, out var value, raw) switch
         {
-            throw new NoSectionException(section);
+            LookupResult.Found => value,
+            LookupResult.NoSection => throw new NoSectionException(section),
+            _ => throw new NoOptionException(section, PyStr.Lower(option)),
+        };
+
+    /// <summary>Outcome of a lookup; the reader probes many absent options, so misses must not cost an exception.</summary>
+    public enum LookupResult
+    {
+        Found,
+        NoSection,
+        NoOption,
+    }
+
+    /// <summary>Like <see cref="Get"/> but reports a missing section or option instead of throwing.</summary>
+    public LookupResult TryGet(string section, string option, IReadOnlyDictionary<string, string?>? vars, out string? value, bool raw = false)
+    {
+        value = null;
+        if (!Sections.TryGetValue(section, out var sec) && section != IniFileParser.DefaultSection)
+        {
+            return LookupResult.NoSection;
         }
         option = PyStr.Lower(option);
-        string? value;
         SourceLocation? origin = null;
         if (vars is not null && vars.TryGetValue(option, out var vv))
         {
@@ -374,19 +390,28 @@ internal sealed partial class ConfigStore(ConfigReadContext context)
         }
         else
         {
-            throw new NoOptionException(section, option);
+            return LookupResult.NoOption;
         }
         if (raw || value is null || !value.Contains('%'))
         {
-            return value;
+            return LookupResult.Found;
         }
         var sb = new StringBuilder(value.Length + 64);
         Interpolate(sb, value, section, sec, option, vars, origin, 1);
-        return sb.ToString();
+        value = sb.ToString();
+        return LookupResult.Found;
     }
 
     /// <summary>get_ex: 'sec/opt' reads another section (known/ = KNOWN/&lt;section&gt; then the section; default/ = DEFAULT).</summary>
-    public string? GetEx(string section, string option, IReadOnlyDictionary<string, string?>? vars)
+    public string? GetEx(string section, string option, IReadOnlyDictionary<string, string?>? vars) =>
+        TryGetEx(section, option, vars, out var value) switch
+        {
+            LookupResult.Found => value,
+            LookupResult.NoSection => throw new NoSectionException(section),
+            _ => throw new NoOptionException(section, PyStr.Lower(option)),
+        };
+
+    public LookupResult TryGetEx(string section, string option, IReadOnlyDictionary<string, string?>? vars, out string? value)
     {
         if (option.Contains('/'))
         {
@@ -399,17 +424,14 @@ internal sealed partial class ConfigStore(ConfigReadContext context)
                 string[] candidates = lower == "known" ? ["KNOWN/" + section, section] : [lower != "default" ? sec : IniFileParser.DefaultSection];
                 foreach (var c in candidates)
                 {
-                    try
+                    if (TryGet(c, opt, null, out value) == LookupResult.Found)
                     {
-                        return Get(c, opt, null);
-                    }
-                    catch (Exception e) when (e is NoSectionException or NoOptionException)
-                    {
+                        return LookupResult.Found;
                     }
                 }
             }
         }
-        return Get(section, option, vars);
+        return TryGet(section, option, vars, out value);
     }
 
     /// <summary>BasicInterpolation._interpolate_some plus fail2ban's __name__ and %(section/option)s (§1.5).</summary>
