@@ -65,10 +65,13 @@ internal sealed partial class DateTemplateFactory
             // Not yet line-anchored: add a copy anchored at line start, preferred by the reordering.
             if (!t.Name.StartsWith(LineBeginMarker, StringComparison.Ordinal) && !t.Name.StartsWith('^'))
             {
-                var t2 = Wrap(t, s => LineBeginMarker + s);
+                var wrapped = LineBeginMarker + (t.Pattern ?? t.Name);
+                var t2 = Get(wrapped);
                 if (t2.Name != t.Name)
                 {
-                    anchored.Add(t2.WithWeight(100.0));
+                    var heavy = t2.WithWeight(100.0);
+                    weighted[KeyOf(wrapped)] = heavy;
+                    anchored.Add(heavy);
                 }
             }
         }
@@ -99,7 +102,31 @@ internal sealed partial class DateTemplateFactory
     /// <param name="key">The name under which fail2ban looks it up; by default the entry, upper-cased when it has no <c>%</c>.</param>
     internal DateTemplate Get(string pattern, string? key = null)
     {
-        key ??= pattern.Contains('%') ? pattern : pattern.ToUpperInvariant();
+        key ??= KeyOf(pattern);
+        // Like fail2ban's pattern cache, keyed by the key only (so "{^ln-beg}epoch" and
+        // "{^LN-BEG}Epoch" are one template); templates are immutable and shared by all detectors.
+        return cache.GetOrAdd(key, k => Create(pattern, k));
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTemplate> cache = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTemplate> weighted = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The template for a custom entry once fail2ban's default templates exist in the process:
+    /// fail2ban sets weight 100 on its (shared, cached) anchored default copies, so a custom entry
+    /// that is one of them (e.g. <c>{^LN-BEG}Epoch</c>) has weight 100 too.
+    /// </summary>
+    internal DateTemplate WithDefaultWeight(DateTemplate t, string key)
+    {
+        _ = defaults.Value;
+        return weighted.TryGetValue(key, out var w) ? w : t;
+    }
+
+    /// <summary>fail2ban's cache key of a datepattern entry: upper-cased unless it has a <c>%</c>.</summary>
+    internal static string KeyOf(string pattern) => pattern.Contains('%') ? pattern : pattern.ToUpperInvariant();
+
+    private DateTemplate Create(string pattern, string key)
+    {
         if (key.Contains("EPOCH", StringComparison.Ordinal))
         {
             if (EpochInPatternRegex().IsMatch(pattern))
@@ -268,22 +295,13 @@ internal sealed partial class DateTemplateFactory
     private static DateTemplate Compile(string name, string? pattern, string python, DateTemplateFlags flags, DateTemplateKind kind, int valueGroup)
     {
         var tr = DateRegexTranslator.Translate(python, valueGroup);
-        Regex regex;
-        try
-        {
-            regex = new Regex(tr.DotNetPattern, RegexOptions.CultureInvariant | RegexOptions.Compiled);
-        }
-        catch (ArgumentException e)
-        {
-            throw new DatePatternException($"Compile '{name}' failed, expression '{python}': {e.Message}", e);
-        }
         var fields = new List<(DateField, int)>();
         int amPm = -1;
-        foreach (var groupName in tr.NamedGroupsInOrder)
+        foreach (var groupName in tr.NamedGroupsInOrder.Distinct())
         {
             if (TryField(groupName, out var field))
             {
-                int no = regex.GroupNumberFromName(groupName);
+                int no = tr.GroupNumber(groupName);
                 fields.Add((field, no));
                 if (field == DateField.p)
                 {
@@ -291,19 +309,53 @@ internal sealed partial class DateTemplateFactory
                 }
             }
         }
+        var inner = python.Replace(@"(?=^|\b|\W)", "", StringComparison.Ordinal).Replace(@"(?=\b|\W|$)", "", StringComparison.Ordinal);
+        bool contextSafe = kind == DateTemplateKind.Pattern
+            && !inner.Contains("(?=", StringComparison.Ordinal) && !inner.Contains("(?!", StringComparison.Ordinal)
+            && !inner.Contains("(?<=", StringComparison.Ordinal) && !inner.Contains("(?<!", StringComparison.Ordinal)
+            && !inner.Contains("(?(", StringComparison.Ordinal) && !inner.Contains('$')
+            && !inner.Contains(@"\b", StringComparison.Ordinal) && !inner.Contains(@"\B", StringComparison.Ordinal)
+            && !inner.Contains(@"\Z", StringComparison.Ordinal) && !inner.Contains(@"\A", StringComparison.Ordinal);
         return new DateTemplate
         {
+            IsContextSafe = contextSafe,
             Name = name,
             Pattern = pattern,
             PythonRegex = python,
-            Regex = regex,
+            DotNetPattern = tr.DotNetPattern,
             Flags = flags,
             Kind = kind,
-            DateGroup = regex.GroupNumberFromName(tr.ExposedNames[0]),
-            ValueGroup = regex.GroupNumberFromName(tr.ExposedNames[valueGroup - 1]),
+            DateGroup = tr.GroupNumber(tr.ExposedNames[0]),
+            ValueGroup = tr.GroupNumber(tr.ExposedNames[valueGroup - 1]),
             Fields = [.. fields],
             AmPmGroup = amPm,
         };
+    }
+
+    /// <summary>
+    /// Builds a template's regex now, so a bad custom pattern fails when the filter is set up
+    /// (fail2ban compiles lazily, but a jail that can never match a date is better refused early).
+    /// </summary>
+    internal static DateTemplate Validate(DateTemplate t)
+    {
+        Regex regex;
+        try
+        {
+            regex = t.Build();
+        }
+        catch (ArgumentException e)
+        {
+            throw new DatePatternException($"Compile '{t.Name}' failed, expression '{t.PythonRegex}': {e.Message}", e);
+        }
+        // Our group numbering must agree with .NET's (see DateRegexTranslator.Result.GroupNumber).
+        foreach (var (field, no) in t.Fields)
+        {
+            if (regex.GroupNumberFromName(field.ToString()) != no)
+            {
+                throw new InvalidOperationException($"group numbering mismatch for '{field}' in '{t.DotNetPattern}'");
+            }
+        }
+        return t;
     }
 
     private static bool TryField(string name, out DateField field)

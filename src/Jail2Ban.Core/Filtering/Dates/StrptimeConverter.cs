@@ -6,7 +6,7 @@ namespace Jail2Ban.Core.Filtering.Dates;
 /// <summary>
 /// Matched date fields → epoch seconds, as fail2ban's strptime variant does (spec §3.4).
 /// Returns null where fail2ban raises ValueError (invalid date: the line has "no date");
-/// throws <see cref="UnknownTimeZoneAbbreviationException"/> where it raises KeyError.
+/// throws <see cref="DateConversionException"/> where it raises KeyError/TypeError.
 /// </summary>
 internal static class StrptimeConverter
 {
@@ -20,8 +20,10 @@ internal static class StrptimeConverter
     /// <param name="now">The clock (epoch seconds).</param>
     /// <param name="clock">The zone of naive times (mktime) and of "now".</param>
     /// <param name="defaultOffsetMinutes">The fixed logtimezone offset, if any.</param>
-    internal static double? Convert(DateTemplate template, Match m, double now, LocalClock clock, int? defaultOffsetMinutes)
+    /// <param name="usedNow">Whether the result depends on <paramref name="now"/> (no year, or no day).</param>
+    internal static double? Convert(DateTemplate template, Match m, double now, LocalClock clock, int? defaultOffsetMinutes, out bool usedNow)
     {
+        usedNow = false;
         int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
         bool hasYear = false, hasMonth = false, hasDay = false;
         int? tzOffset = null, weekday = null, julian = null, weekOfYear = null;
@@ -162,7 +164,7 @@ internal static class StrptimeConverter
                         case LogTimeZone.ZoneParse.Invalid:
                             return null;
                         default:
-                            throw new UnknownTimeZoneAbbreviationException(bad!);
+                            throw new DateConversionException("KeyError", $"Unknown time zone abbreviation '{bad}' in the date of the line");
                     }
                     break;
                 default:
@@ -172,6 +174,7 @@ internal static class StrptimeConverter
 
         DateTime nowNaive = default;
         bool haveNow = false;
+        usedNow = true; // from here on, conservatively
         bool assumeYear = false;
         if (!hasYear)
         {
@@ -222,7 +225,8 @@ internal static class StrptimeConverter
         }
         else if (!hasMonth || !hasDay)
         {
-            return null; // only one of month/day: Python fails building the datetime
+            // Only one of month/day: Python fails building the datetime with TypeError (not caught).
+            throw new DateConversionException("TypeError", "The date pattern gives a month without a day or a day without a month");
         }
 
         if (year is < 1 or > 9999 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month)
@@ -268,6 +272,7 @@ internal static class StrptimeConverter
                 ticks = new DateTime(y, month, day).Ticks + dr.TimeOfDay.Ticks;
             }
         }
+        usedNow = haveNow;
         if (tzOffset is not null)
         {
             return (ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond;
