@@ -98,6 +98,17 @@ public sealed class ShellActionRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task AWorkerKilledByItsCommandIsReplaced()
+    {
+        await using var r = Runner(workers: true);
+        Assert.Equal(0, (await r.RunAsync(Req("true"))).ExitCode);
+        // $$ in the subshell is the worker itself.
+        var res = await r.RunAsync(Req("kill -9 $$"));
+        Assert.False(res.Success);
+        Assert.Equal("after\n", (await r.RunAsync(Req("echo after"))).Stdout);
+    }
+
+    [Fact]
     public async Task WorkerCommandsAreIsolatedFromEachOther()
     {
         await using var r = Runner(workers: true);
