@@ -40,8 +40,7 @@ public sealed class ActionThroughputTests(ITestOutputHelper output) : IDisposabl
     /// <summary>The upstream stock nftables action as fail2ban's client resolves it for [sshd], plus bulk commands.</summary>
     private ActionDefinition NftablesWithBulk(string bin)
     {
-        var shared = Environment.GetEnvironmentVariable("J2B_SHARED") is { Length: > 0 } s ? s : FindShared();
-        var dump = File.ReadAllLines(Path.Combine(shared, "compat", "oracle", "dump.upstream-all-jails.by-fail2ban-1.0.2.txt"));
+        var dump = File.ReadAllLines(Path.Combine(ActionsServerFixtures.Shared, "compat", "oracle", "dump.upstream-all-jails.by-fail2ban-1.0.2.txt"));
         var line = dump.First(l => l.StartsWith("['multi-set', 'sshd', 'action', 'nftables',", StringComparison.Ordinal));
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
         // Tiny reader for this one line: [['key', 'value'], ...] with Python string escapes.
@@ -52,14 +51,6 @@ public sealed class ActionThroughputTests(ITestOutputHelper output) : IDisposabl
         options[ActionDefinition.BulkBanKey] = $"PATH={bin}:$PATH\nnft add element inet f2b-table <addr_set> \\{{ <ips> \\}}";
         options[ActionDefinition.BulkUnbanKey] = $"PATH={bin}:$PATH\nnft delete element inet f2b-table <addr_set> \\{{ <ips> \\}}";
         return new ActionDefinition("nftables", options);
-    }
-
-    private static string FindShared()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Jail2Ban.sln"))) dir = dir.Parent;
-        var rel = dir is null ? null : Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared"));
-        return rel is not null && Directory.Exists(rel) ? rel : "/work/shared";
     }
 
     private static IEnumerable<(string, string)> PyPairs(string line)
@@ -143,7 +134,7 @@ public sealed class ActionThroughputTests(ITestOutputHelper output) : IDisposabl
         var options = def.Options.Where(kv => !kv.Key.EndsWith("_bulk", StringComparison.Ordinal)).ToDictionary();
         await using var runner = new ShellActionRunner(new ActionRunnerOptions { UseShellWorkers = workers });
         var action = new CommandAction("sshd", def with { Options = options }, new NoJail(), runner, hosts: ActionHostNames.Fixed("h", "h"));
-        var tickets = Tickets(300).Where(t => !t.Id.Contains(':')).ToList();
+        var tickets = Tickets(200).Where(t => !t.Id.Contains(':')).ToList();
         await action.BanAsync(tickets[0]); // on-demand start outside the measurement
         var sw = Stopwatch.StartNew();
         foreach (var t in tickets.Skip(1)) await action.BanAsync(t);
