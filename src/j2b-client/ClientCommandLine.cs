@@ -264,8 +264,14 @@ internal sealed class ClientCommandLine
         }
         if (r.GetValue(_test))
         {
-            await stderr.WriteLineAsync("ERROR: configuration test (-t) is not available in this build").ConfigureAwait(false);
-            return ClientRunner.Failed;
+            // The configuration test reads the whole tree like the dump does, printing only diagnostics.
+            if (_dump is null || _dump(r.GetValue(_conf) ?? "/etc/fail2ban", TextWriter.Null, stderr) != ClientRunner.Ok)
+            {
+                await stderr.WriteLineAsync("ERROR: test configuration failed").ConfigureAwait(false);
+                return ClientRunner.Failed;
+            }
+            await stdout.WriteLineAsync("OK: configuration test is successful").ConfigureAwait(false);
+            return ClientRunner.Ok;
         }
         if (r.GetValue(_interactive))
             return await new InteractiveShell(this, r).RunAsync(ct).ConfigureAwait(false);

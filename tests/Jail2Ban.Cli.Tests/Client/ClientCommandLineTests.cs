@@ -214,3 +214,18 @@ public sealed class UsageErrorTests
         Assert.NotEmpty(e.ToString());
     }
 }
+
+public sealed class ConfigTestFlagTests
+{
+    [Theory]
+    [InlineData(0, 0, "OK: configuration test is successful\n")]
+    [InlineData(255, 255, "")]
+    public async Task TestFlagUsesTheConfigurationReader(int dumpRc, int expectedRc, string expectedOut)
+    {
+        var o = new StringWriter { NewLine = "\n" };
+        var e = new StringWriter { NewLine = "\n" };
+        var rc = await ClientCommandLine.RunAsync(["-t"], o, e, (_, _, _) => dumpRc, CancellationToken.None);
+        Assert.Equal((expectedRc, expectedOut), (rc, o.ToString()));
+        Assert.Equal(dumpRc != 0, e.ToString().Contains("ERROR: test configuration failed", StringComparison.Ordinal));
+    }
+}
