@@ -133,7 +133,7 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
             IgnorePending = _o.Out is not null,
         };
         Action<string>? warn = _o.Verbose > 0 ? msg => Output("W: " + msg) : null;
-        _filter = new Filter(settings, new DetectorDateFinder(_detector, warn), behavior, new FilterRegexCompiler(matchTimeout ?? FilterRegexCompiler.DefaultTimeout), resolver, clock, warn)
+        _filter = new Filter(settings, new DetectorDateFinder(_detector), behavior, new FilterRegexCompiler(matchTimeout ?? FilterRegexCompiler.DefaultTimeout), resolver, clock, warn)
         {
             OnIgnoreRegex = i =>
             {
