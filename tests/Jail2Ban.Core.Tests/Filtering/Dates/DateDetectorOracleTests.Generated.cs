@@ -153,6 +153,9 @@ public partial class DateDetectorOracleTests
         { "time={LEPOCH}", 1124013600d, null, "a time=1124013600123 b", 2, 20, 1124013600.123d, null },
         { "%Y-%m-%d %H:%M:%S || %d/%m/%Y %H:%M:%S", 1124013600d, null, "23/01/2005 21:59:59 second", 0, 19, 1106513999.0d, null },
         { "{^LN-BEG} || {DEFAULT}", 1124013600d, null, "host Jan 23 21:59:59 dup ignored", 0, 20, null, null },
+        { "-", 1124013600d, null, "2005-01-23 21:59:59\u001c+0100 unit separator", 0, 25, 1106513999.0d, null },
+        { "%Y-%m-%d\\s%H:%M:%S", 1124013600d, null, "2005-01-23\u001f21:59:59 custom s", 0, 19, 1106513999.0d, null },
+        { "%Y-%m-%d[\\s]%H:%M:%S", 1124013600d, null, "2005-01-23\u001d21:59:59 custom class", 0, 19, 1106513999.0d, null },
     };
 
     /// <summary>One detector fed line by line in Europe/Zurich (mktime hint carried over, as in glibc).</summary>
