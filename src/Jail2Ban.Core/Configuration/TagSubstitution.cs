@@ -7,6 +7,12 @@ internal static partial class TagSubstitution
 {
     private const int MaxTagReplaceCount = 25;
 
+    /// <summary>
+    /// Deliberate limit (not in fail2ban): doubling tags can grow a value to 2^25 characters before the replace
+    /// count stops it, which takes fail2ban seconds and gigabytes. Real values are a few KB (apache-badbots ~6 KB).
+    /// </summary>
+    internal const int MaxValueLength = 1 << 20;
+
     [GeneratedRegex(@"<([^ <>]+)>")]
     internal static partial Regex Tag();
 
@@ -63,6 +69,10 @@ internal static partial class TagSubstitution
                     }
                     var start = m.Index;
                     value = value.Replace("<" + rtag + ">", repl, StringComparison.Ordinal);
+                    if (value.Length > MaxValueLength)
+                    {
+                        throw new ConfigException($"tag substitution of '{tag}' grows beyond {MaxValueLength} characters (recursive tag definitions?)");
+                    }
                     rplc[rtag] = rplc.GetValueOrDefault(rtag, 0) + 1;
                     m = start <= value.Length ? regex.Match(value, start) : Match.Empty;
                 }
