@@ -87,7 +87,7 @@ public sealed class ControlDispatcherTests
         { "add new", "'new'" },
         { "start test", "None" },
         { "stop test", "None" },
-        { "stats", "{'test': ['polling', (0, 0), (2, 2)], 'aaa': ['polling', (0, 0), (0, 0)]}" },
+        { "stats", "{'aaa': ['polling', (0, 0), (0, 0)], 'test': ['polling', (0, 0), (2, 2)]}" },
         { "nosuchcommand", "ERR Exception('Invalid command')" },
         { "help", "ERR Exception('Invalid command')" },
     };
@@ -105,7 +105,7 @@ public sealed class ControlDispatcherTests
     {
         var (d, _) = Make();
         var text = await Run(d, "status", "--all");
-        Assert.StartsWith("[('Number of jail', 2), ('Jail list', 'aaa, test'), ('Status for the jails', {'aaa': [('Filter'", text);
+        Assert.StartsWith("[('Number of jail', 2), ('Jail list', 'aaa, test'), {'aaa': [('Filter'", text);
         Assert.Contains("'test': [('Filter'", text);
     }
 
