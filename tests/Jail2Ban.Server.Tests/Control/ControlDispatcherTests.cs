@@ -110,6 +110,14 @@ public sealed class ControlDispatcherTests
     }
 
     [Fact]
+    public async Task PythonClientPingCarriesAFloatTimeout()
+    {
+        // fail2ban-client's internal ping sends ['ping', 0.1] (a float, kept by CSocket.convert).
+        var (d, _) = Make();
+        Assert.Equal("'pong'", await Run(d, "ping", 0.1));
+    }
+
+    [Fact]
     public async Task StopWithoutJailAsksTheServerToQuit()
     {
         var (d, f) = Make();
