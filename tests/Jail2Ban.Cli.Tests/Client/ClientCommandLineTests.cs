@@ -229,3 +229,36 @@ public sealed class ConfigTestFlagTests
         Assert.Equal(dumpRc != 0, e.ToString().Contains("ERROR: test configuration failed", StringComparison.Ordinal));
     }
 }
+
+public sealed class StatusAllEndToEndTests
+{
+    [Fact]
+    public async Task StatusAllTextAndJson()
+    {
+        var dir = Directory.CreateTempSubdirectory("j2b-all-").FullName;
+        var sock = Path.Combine(dir, "s.sock");
+        var fake = FakeServerControl.GoldenScenario("^x <HOST>$");
+        fake.AddTestJail("aaa").LogPaths.Add("/var/log/a.log");
+        try
+        {
+            await using var l = new ControlListener(new ControlListenerOptions(sock), new ControlDispatcher(fake));
+            l.Start();
+            var o = new StringWriter { NewLine = "\n" };
+            Assert.Equal(0, await ClientCommandLine.RunAsync(["-s", sock, "status", "--all"], o, new StringWriter(), null, CancellationToken.None));
+            var text = o.ToString();
+            Assert.StartsWith("Status\n|- Number of jail:\t2\n|- Jail list:\taaa, test\n`- Status for the jails:\n   |- Jail: aaa\n   |  |- Filter\n", text);
+            Assert.Contains("   `- Jail: test\n      |- Filter\n", text);
+            Assert.EndsWith("         `- Banned IP list:\t192.0.2.10 192.0.2.20\n", text);
+
+            o = new StringWriter();
+            Assert.Equal(0, await ClientCommandLine.RunAsync(["-s", sock, "--json", "status", "--all"], o, new StringWriter(), null, CancellationToken.None));
+            using var doc = JsonDocument.Parse(o.ToString());
+            var jails = doc.RootElement.GetProperty("result").GetProperty("status_for_the_jails");
+            Assert.Equal(2, jails.GetProperty("test").GetProperty("actions").GetProperty("total_banned").GetInt32());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}

@@ -64,8 +64,8 @@ public sealed class BeautifierTests
     [Fact]
     public void StatusAllMatchesTheSpecExample()
     {
-        var reply = L(T("Number of jail", 2L), T("Jail list", "test, test2"), T("Status for the jails",
-            new PyDict([new("test", JailStatus("/tmp/f2btest/run2/test.log")), new("test2", JailStatus("/tmp/b.log"))])));
+        var reply = L(T("Number of jail", 2L), T("Jail list", "test, test2"),
+            new PyDict([new("test", JailStatus("/tmp/f2btest/run2/test.log")), new("test2", JailStatus("/tmp/b.log"))]));
         var expected = string.Join('\n',
             "Status",
             "|- Number of jail:\t2",
@@ -106,7 +106,7 @@ public sealed class BeautifierTests
             " test     ║ polling  ║   1 │   1 ║   0 │   0",
             " test2    ║ polling  ║   0 │   2 ║   1 │   1",
             "══════════╩══════════╩═══════════╩═══════════");
-        Assert.Equal(expected, Beautifier.Beautify(["stats"], Stats(("test2", "polling", 0, 2, 1, 1), ("test", "polling", 1, 1, 0, 0))));
+        Assert.Equal(expected, Beautifier.Beautify(["stats"], Stats(("test", "polling", 1, 1, 0, 0), ("test2", "polling", 0, 2, 1, 1))));
     }
 
     [Fact]
