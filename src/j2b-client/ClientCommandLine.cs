@@ -43,18 +43,22 @@ internal sealed class ClientCommandLine
     private readonly Option<bool> _longVersion = new("--version") { Description = "print the version" };
     private readonly Option<bool> _json = new("--json") { Description = "print the reply as JSON (schema: docs/client-json.md)", Recursive = true };
 
-    private ClientCommandLine(DumpHandler? dump, int verbosity, TimeProvider time)
+    private readonly TextReader _stdin;
+
+    private ClientCommandLine(DumpHandler? dump, int verbosity, TimeProvider time, TextReader stdin)
     {
+        _stdin = stdin;
         _dump = dump;
         _verbosity = verbosity;
         _time = time;
     }
 
     /// <summary>Parses and runs; this is all Program.Main does.</summary>
-    public static Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, DumpHandler? dump, CancellationToken ct, TimeProvider? time = null)
+    public static Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, DumpHandler? dump, CancellationToken ct,
+        TimeProvider? time = null, TextReader? stdin = null)
     {
         var normalized = ArgvNormalizer.Normalize(argv);
-        var cli = new ClientCommandLine(dump, normalized.Verbosity, time ?? TimeProvider.System);
+        var cli = new ClientCommandLine(dump, normalized.Verbosity, time ?? TimeProvider.System, stdin ?? Console.In);
         var root = cli.BuildRoot();
         var parse = root.Parse(normalized.Args);
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
@@ -274,7 +278,7 @@ internal sealed class ClientCommandLine
             return ClientRunner.Ok;
         }
         if (r.GetValue(_interactive))
-            return await new InteractiveShell(this, r).RunAsync(ct).ConfigureAwait(false);
+            return await new InteractiveShell(this, r, _stdin).RunAsync(ct).ConfigureAwait(false);
         // fail2ban-client without a command prints its usage and fails.
         new HelpAction().Invoke(r);
         return ClientRunner.Failed;

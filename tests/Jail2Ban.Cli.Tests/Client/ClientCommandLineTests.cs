@@ -262,3 +262,37 @@ public sealed class StatusAllEndToEndTests
         }
     }
 }
+
+public sealed class InteractiveTests
+{
+    [Fact]
+    public async Task RunsOneCommandPerLineWithShellQuoting()
+    {
+        var dir = Directory.CreateTempSubdirectory("j2b-i-").FullName;
+        var sock = Path.Combine(dir, "s.sock");
+        try
+        {
+            await using var l = new ControlListener(new ControlListenerOptions(sock), new ControlDispatcher(FakeServerControl.GoldenScenario("^x <HOST>$")));
+            l.Start();
+            var o = new StringWriter { NewLine = "\n" };
+            var input = new StringReader("echo 'two words' x\n\nget nosuch bantime\nexit\necho never\n");
+            var rc = await ClientCommandLine.RunAsync(["-s", sock, "-i"], o, new StringWriter(), null, CancellationToken.None, stdin: input);
+            Assert.Equal(0, rc);
+            var text = o.ToString();
+            Assert.Contains("fail2ban> two words x\n", text);
+            Assert.Contains("fail2ban> Sorry but the jail 'nosuch' does not exist\n", text);
+            Assert.DoesNotContain("never", text);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("a b", "a|b")]
+    [InlineData("set j failregex '^x <HOST> y$'", "set|j|failregex|^x <HOST> y$")]
+    [InlineData("echo \"a \\\"q\\\" b\" c\\ d", "echo|a \"q\" b|c d")]
+    public void ShellSplitLikeShlex(string line, string expected) =>
+        Assert.Equal(expected, string.Join('|', InteractiveShell.ShellSplit(line)));
+}
