@@ -164,7 +164,7 @@ internal static class StrptimeConverter
                         case LogTimeZone.ZoneParse.Invalid:
                             return null;
                         default:
-                            throw new DateConversionException("KeyError", $"Unknown time zone abbreviation '{bad}' in the date of the line");
+                            throw new UnknownTimeZoneAbbreviationException(bad!);
                     }
                     break;
                 default:
