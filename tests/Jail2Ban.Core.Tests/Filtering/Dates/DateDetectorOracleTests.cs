@@ -68,6 +68,16 @@ public partial class DateDetectorOracleTests
         RunSequence(Repeats, DateFixtures.Zurich);
     }
 
+    /// <summary>
+    /// A repeated date must be converted again as soon as "now" changes one of fail2ban's
+    /// now-dependent decisions (assumed day and year, yesterday, last year).
+    /// </summary>
+    [Fact]
+    public void Repeated_dates_follow_a_moving_now()
+    {
+        RunSequence(NowFlips, DateFixtures.Zurich);
+    }
+
     private static void RunSequence(object?[][] rows, TimeZoneInfo zone)
     {
         DateDetector? detector = null;
