@@ -330,7 +330,14 @@ internal sealed class FilterDefinitionReader(ConfigReadContext context, string n
                             continue;
                         }
                         var cmd = new List<object?> { "set", jailName, "addjournalmatch" };
-                        cmd.AddRange(ShellSplit.Split(match));
+                        try
+                        {
+                            cmd.AddRange(ShellSplit.Split(match));
+                        }
+                        catch (FormatException e)
+                        {
+                            throw new ConfigException($"journalmatch of jail '{jailName}': {e.Message}: {match}");
+                        }
                         stream.Add(cmd);
                     }
                     break;
