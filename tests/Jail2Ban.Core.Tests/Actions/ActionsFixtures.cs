@@ -25,6 +25,4 @@ internal static class ActionsFixtures
     }
 
     public static string Compat => Path.Combine(Shared, "compat");
-
-    public static string GoldenDir => Path.Combine(RepoRoot, "tests", "Jail2Ban.Core.Tests", "Actions", "Golden");
 }

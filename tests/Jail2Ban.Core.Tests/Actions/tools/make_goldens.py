@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Produce the golden command texts for the Jail2Ban action tests from the real fail2ban 1.0.2.
 
-Run with the system python (the one fail2ban is installed for):
-    /usr/bin/python3 tests/Jail2Ban.Core.Tests/Actions/tools/make_goldens.py [shared-dir]
+The C# tests (ActionGoldenTests, via GoldenGeneration) run this once per test run into a temp
+directory; its output is fail2ban's text (GPL) and is never committed. By hand:
+    /usr/bin/python3 tests/Jail2Ban.Core.Tests/Actions/tools/make_goldens.py <shared-dir> <out-dir>
 
 For every case it
   1. obtains the resolved action options exactly as fail2ban's client sends them
@@ -11,7 +12,7 @@ For every case it
   2. feeds them to fail2ban's own CommandAction (setattr, as the server's transmitter does),
      runs a fixed sequence of operations with fixed tickets, and records every command that
      CommandAction hands to executeCmd (monkeypatched, nothing is executed);
-  3. writes Golden/<case>.json: the input (options or a pointer into the compat dump), the
+  3. writes <out-dir>/<case>.json: the input (options or a pointer into the compat dump), the
      tickets, and the recorded calls (operation tag, family, ticket, script, positional args).
 The goldens are fail2ban's output for our input; the C# tests rebuild every call and compare.
 """
@@ -29,10 +30,12 @@ from fail2ban.server.actions import Actions
 from fail2ban.server.mytime import MyTime
 from fail2ban.server.ticket import BanTicket
 from fail2ban.server.ipdns import DNSUtils
+from fail2ban.version import version as F2B_VERSION
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-GOLDEN = os.path.join(os.path.dirname(HERE), "Golden")
-SHARED = sys.argv[1] if len(sys.argv) > 1 else "/work/shared"
+if len(sys.argv) != 3:
+    raise SystemExit("usage: make_goldens.py <shared-dir> <out-dir>")
+SHARED = sys.argv[1]
+GOLDEN = sys.argv[2]
 COMPAT = os.path.join(SHARED, "compat")
 TREES = {
     "debian": ("fail2ban-debian-1.0.2/config", "oracle/dump.debian-all-jails.by-fail2ban-1.0.2.txt"),
@@ -160,7 +163,9 @@ def dump_tree(tree_dir, jail_local):
         open(log, "w").close()
         with open(os.path.join(cfg, "jail.local"), "w") as f:
             f.write(jail_local.replace("@LOG@", log))
-        out = subprocess.run(["/usr/bin/fail2ban-client", "-c", cfg, "-d"], capture_output=True, text=True,
+        # Same interpreter as this script, so the dump comes from the fail2ban imported above.
+        client = shutil.which("fail2ban-client") or "/usr/bin/fail2ban-client"
+        out = subprocess.run([sys.executable, client, "-c", cfg, "-d"], capture_output=True, text=True,
                              check=True).stdout
         return out.splitlines()
     finally:
@@ -304,6 +309,9 @@ def write_case(case, source, options, jailname, actname, ticket_names, fail=None
 
 
 def main():
+    # The goldens pin 1.0.2's behaviour; another version's output is not the reference.
+    if F2B_VERSION != "1.0.2":
+        raise SystemExit("fail2ban %s found, the goldens need 1.0.2" % F2B_VERSION)
     MyTime.setTime(NOW)
     DNSUtils.setIPv6IsAllowed(True)
     os.makedirs(GOLDEN, exist_ok=True)
