@@ -36,8 +36,8 @@ internal sealed class TagSubstitutionException(string message) : Exception(messa
 /// <summary>
 /// fail2ban's two substitution stages for command actions (spec §4.4), ported line by line from
 /// <c>helpers.substituteRecursiveTags</c>, <c>CommandAction.replaceTag</c> and
-/// <c>CommandAction.replaceDynamicTags</c>. The goldens in tests/.../Actions/Golden check the result
-/// against fail2ban 1.0.2 itself.
+/// <c>CommandAction.replaceDynamicTags</c>. ActionGoldenTests check the result against fail2ban 1.0.2
+/// itself (its output is generated at test time).
 /// </summary>
 internal static partial class TagSubstitution
 {
