@@ -1,0 +1,431 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Jail2Ban.Core.Filtering.Dates;
+
+/// <summary>
+/// fail2ban's date detector (spec §3): finds the date in a log line with a list of templates,
+/// learns which template (and at which position) the log uses, reorders the list accordingly, and
+/// converts the date text to epoch seconds. Stateful and not thread-safe: one instance per filter.
+/// </summary>
+public sealed class DateDetector
+{
+    private const int MaxDistance = 0x7fffffff;
+    private const double UnusedTime = 300; // a template unused for 5 minutes can be displaced
+
+    private static readonly Lazy<DateTemplateFactory> SystemFactory =
+        new(() => new DateTemplateFactory(DateTime.Now.Year), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private sealed class Entry(DateTemplate template)
+    {
+        internal readonly DateTemplate Template = template;
+        internal int Hits;
+        internal double LastUsed;
+        internal int Distance = MaxDistance;
+
+        internal double Weight => Hits * Template.Weight / Math.Max(1, Distance);
+    }
+
+    private readonly DateTemplateFactory factory;
+    private readonly List<Entry> templates = [];
+    private readonly HashSet<string> knownNames = new(StringComparer.Ordinal);
+    private readonly TimeProvider clock;
+    private readonly LocalClock localClock;
+    private readonly int? defaultOffsetMinutes;
+
+    // Learned position of the last date: distance (start), char before it, char at it;
+    // end position, char before the end, char at the end. -1 = no character.
+    private int lastPos = 1;
+    private int lastPosBefore = -1;
+    private int lastPosAt = -1;
+    private int lastEndPos = MaxDistance;
+    private int lastEndBefore = -1;
+    private int lastEndAt = -1;
+    private int lastTemplIdx = MaxDistance;
+    private int firstUnused;
+
+    /// <summary>Creates a detector.</summary>
+    /// <param name="datePatterns">The <c>datepattern</c> option split into entries (see <see cref="SplitDatePattern"/>);
+    /// empty = fail2ban's default template set. Entries may be <c>{DEFAULT}</c>, <c>{^LN-BEG}</c>, <c>{NONE}</c>,
+    /// <c>EPOCH</c>, <c>LEPOCH</c>, <c>TAI64N</c> (optionally <c>{^LN-BEG}</c>/<c>^</c>-prefixed), patterns with
+    /// <c>{DATE}</c>, or strptime-like patterns.</param>
+    /// <param name="logTimeZone">The jail's <c>logtimezone</c> (see <see cref="LogTimeZone.Parse"/>): applies to dates
+    /// without an explicit zone. A fixed-offset zone behaves exactly as fail2ban; a zone with DST rules (an IANA name)
+    /// makes zone-less dates local time of that zone. Null = none (dates are local time of <paramref name="localZone"/>).</param>
+    /// <param name="localZone">The process time zone fail2ban would run in (TZ); null = <see cref="TimeZoneInfo.Local"/>.
+    /// The sample tests use Europe/Zurich.</param>
+    /// <param name="clock">Wall clock for the template "last used" times, and the year of <c>%ExY</c>; null = system.</param>
+    /// <exception cref="DatePatternException">An invalid entry, or a duplicate template name.</exception>
+    public DateDetector(IReadOnlyList<string> datePatterns, TimeZoneInfo? logTimeZone = null,
+        TimeZoneInfo? localZone = null, TimeProvider? clock = null)
+    {
+        ArgumentNullException.ThrowIfNull(datePatterns);
+        this.clock = clock ?? TimeProvider.System;
+        factory = clock is null || clock == TimeProvider.System
+            ? SystemFactory.Value
+            : new DateTemplateFactory(clock.GetLocalNow().Year);
+        var zone = localZone ?? TimeZoneInfo.Local;
+        if (logTimeZone is not null)
+        {
+            if (LogTimeZone.IsFixedOffset(logTimeZone))
+            {
+                defaultOffsetMinutes = (int)logTimeZone.BaseUtcOffset.TotalMinutes;
+            }
+            else
+            {
+                zone = logTimeZone;
+            }
+        }
+        localClock = new LocalClock(zone);
+        foreach (var p in datePatterns)
+        {
+            AppendTemplate(p);
+        }
+        if (templates.Count == 0)
+        {
+            AddDefaultTemplates(null);
+        }
+    }
+
+    /// <summary>
+    /// Splits a <c>datepattern</c> option value the way fail2ban's filter does: on newlines,
+    /// each entry stripped, empty entries dropped.
+    /// </summary>
+    public static IReadOnlyList<string> SplitDatePattern(string value) =>
+        value.Split('\n').Select(s => s.Trim()).Where(s => s.Length > 0).ToArray();
+
+    /// <summary>
+    /// fail2ban-regex's "Use datepattern" description: (pattern, name) of the single template of a
+    /// custom detector, or null (fail2ban: "Default Detectors") when there are none or more than two.
+    /// </summary>
+    public (string? Pattern, string Name)? Describe()
+    {
+        if (templates.Count == 0 || templates.Count > 2)
+        {
+            return null;
+        }
+        return (templates[0].Template.Pattern, templates[0].Template.Name);
+    }
+
+    /// <summary>The templates in their current order, with their hit counts (fail2ban-regex's report).</summary>
+    public IReadOnlyList<DateTemplateInfo> Templates =>
+        templates.Select(e => new DateTemplateInfo(e.Template.Name, e.Template.Pattern, e.Template.PythonRegex,
+            e.Hits, e.Weight, e.Template.Weight)).ToArray();
+
+    /// <summary>
+    /// Finds the date of one line (fail2ban's <c>matchTime</c> + <c>getTime</c>), learning from it.
+    /// </summary>
+    /// <param name="line">The log line (as the filter sees it).</param>
+    /// <param name="now">Current time, epoch seconds: used for dates without a year or day, and the year rollover.</param>
+    /// <returns>Null when no template matches.</returns>
+    /// <exception cref="UnknownTimeZoneAbbreviationException">The date has an unknown zone abbreviation (fail2ban's uncaught KeyError).</exception>
+    public DateHit? Find(string line, double now)
+    {
+        var (match, entry) = MatchTime(line);
+        if (match is null)
+        {
+            return null;
+        }
+        var t = entry!.Template;
+        var g = match.Groups[t.DateGroup];
+        if (g.Length == 0)
+        {
+            return new DateHit(g.Index, g.Index, null);
+        }
+        return new DateHit(g.Index, g.Index + g.Length, Convert(t, match, now));
+    }
+
+    private double? Convert(DateTemplate t, Match m, double now)
+    {
+        switch (t.Kind)
+        {
+            case DateTemplateKind.Pattern:
+                return StrptimeConverter.Convert(t, m, now, localClock, defaultOffsetMinutes);
+            case DateTemplateKind.Epoch:
+            case DateTemplateKind.LongEpoch:
+                {
+                    var v = m.Groups[t.ValueGroup].ValueSpan;
+                    if (!TryParseFloat(v, out double value))
+                    {
+                        return null;
+                    }
+                    if (t.Kind == DateTemplateKind.LongEpoch && v.Length >= 13)
+                    {
+                        value = v.Length >= 16 && !v.Contains('.') ? value / 1000000 : value / 1000;
+                    }
+                    return value;
+                }
+            case DateTemplateKind.Tai64n:
+                {
+                    // hex digits 2..16 of "@4000000041f43f4f...": the seconds, no TAI-UTC correction
+                    var v = m.Groups[t.DateGroup].ValueSpan;
+                    return v.Length >= 17 && long.TryParse(v[2..17], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long s)
+                        ? s
+                        : null;
+                }
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Python <c>float(text)</c> for the epoch digits (Unicode decimal digits included).</summary>
+    private static bool TryParseFloat(ReadOnlySpan<char> v, out double value)
+    {
+        Span<char> buf = stackalloc char[Math.Min(v.Length, 64)];
+        if (v.Length > 64)
+        {
+            value = 0;
+            return false;
+        }
+        for (int i = 0; i < v.Length; i++)
+        {
+            char c = v[i];
+            if (c is not ('.' or (>= '0' and <= '9')))
+            {
+                int d = CharUnicodeInfo.GetDecimalDigitValue(c);
+                if (d < 0)
+                {
+                    value = 0;
+                    return false;
+                }
+                c = (char)('0' + d);
+            }
+            buf[i] = c;
+        }
+        return double.TryParse(buf, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value);
+    }
+
+    private void AppendTemplate(string pattern)
+    {
+        var key = pattern.Contains('%') ? pattern : pattern.ToUpperInvariant();
+        if (key is "{^LN-BEG}" or "{DEFAULT}")
+        {
+            AddDefaultTemplates(key == "{^LN-BEG}" ? t => (t.Flags & DateTemplateFlags.LineBegin) != 0 : null);
+            return;
+        }
+        if (key.Contains("{DATE}", StringComparison.Ordinal))
+        {
+            AddDefaultTemplates(null, preMatch: pattern);
+            return;
+        }
+        var template = key == "{NONE}" ? factory.Get("{UNB}^", key) : factory.Get(pattern, key);
+        Append(template, ignoreDuplicate: false);
+    }
+
+    private void AddDefaultTemplates(Func<DateTemplate, bool>? filter, string? preMatch = null)
+    {
+        bool ignoreDuplicate = templates.Count > 0;
+        foreach (var t0 in preMatch is null ? factory.DefaultAll : factory.DefaultOriginals)
+        {
+            if (filter is not null && !filter(t0))
+            {
+                continue;
+            }
+            var t = preMatch is null ? t0 : factory.WithPreMatch(t0, preMatch);
+            Append(t, ignoreDuplicate);
+        }
+    }
+
+    private void Append(DateTemplate template, bool ignoreDuplicate)
+    {
+        if (!knownNames.Add(template.Name))
+        {
+            if (ignoreDuplicate)
+            {
+                return;
+            }
+            throw new DatePatternException($"There is already a template with name {template.Name}");
+        }
+        templates.Add(new Entry(template));
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // matchTime (spec §3.3)
+
+    private static int CharAt(string s, int i) => (uint)i < (uint)s.Length ? s[i] : -1;
+
+    private static bool IsAlnum(int c) => c >= 0 && (char.IsLetterOrDigit((char)c) || char.IsNumber((char)c));
+
+    /// <summary>Python <c>regex.search(line, pos, endpos)</c>.</summary>
+    private static Match SearchWindow(Regex regex, string line, int pos, int endpos)
+    {
+        if (endpos > line.Length)
+        {
+            endpos = line.Length;
+        }
+        if (pos < 0)
+        {
+            pos = 0;
+        }
+        if (pos > endpos)
+        {
+            return Match.Empty;
+        }
+        // .NET's Match(s, beginning, length) would hide the text before pos from lookbehind and let ^
+        // match at pos; Python does neither. Cut only the end.
+        return endpos == line.Length ? regex.Match(line, pos) : regex.Match(line[..endpos], pos);
+    }
+
+    private (Match? Match, Entry? Entry) MatchTime(string line)
+    {
+        Match? match = null;
+        Entry? entry = null;
+        Match? found = null;
+        int foundDistance = MaxDistance, foundEnd = MaxDistance, foundIdx = -1;
+        int ignoreBySearch = MaxDistance;
+        int i = lastTemplIdx;
+        int distance = 0, endpos = 0;
+
+        // 1. The last winning template first.
+        if (i < templates.Count)
+        {
+            entry = templates[i];
+            var t = entry.Template;
+            if (t.IsAnchored)
+            {
+                match = t.Regex.Match(line);
+                ignoreBySearch = i;
+            }
+            else
+            {
+                distance = lastPos;
+                endpos = lastEndPos;
+                // Same boundaries left and right: outside equal, or inside equal and not alphanumeric.
+                if ((CharAt(line, distance - 1) == lastPosBefore || (CharAt(line, distance) == lastPosAt && !IsAlnum(lastPosAt)))
+                    && (CharAt(line, endpos) == lastEndAt || (CharAt(line, endpos - 1) == lastEndBefore && !IsAlnum(lastEndBefore))))
+                {
+                    match = SearchWindow(t.Regex, line, distance, endpos);
+                }
+                else
+                {
+                    match = t.Regex.Match(line);
+                    ignoreBySearch = i;
+                }
+            }
+            if (match.Success)
+            {
+                distance = match.Index;
+                endpos = match.Index + match.Length;
+                if (!(templates.Count == 1 || t.IsAnchored || (distance == lastPos && endpos == lastEndPos)))
+                {
+                    // Different position: maybe a pattern switch. Keep as candidate and search.
+                    found = match;
+                    foundDistance = distance;
+                    foundEnd = endpos;
+                    foundIdx = i;
+                    match = null;
+                }
+            }
+            else
+            {
+                match = null;
+            }
+        }
+
+        // 2. Scan all templates.
+        if (match is null)
+        {
+            for (i = 0; i < templates.Count; i++)
+            {
+                if (i == ignoreBySearch)
+                {
+                    continue;
+                }
+                entry = templates[i];
+                var t = entry.Template;
+                var m = t.Regex.Match(line);
+                if (!m.Success)
+                {
+                    continue;
+                }
+                distance = m.Index;
+                endpos = m.Index + m.Length;
+                match = m;
+                if (i + 1 >= templates.Count || t.IsAnchored)
+                {
+                    break;
+                }
+                // (fail2ban's "distance 0, has hits, next unused" shortcut accepts exactly what the
+                // test below accepts at distance 0, so it is left out.)
+                if (distance > entry.Distance || distance > lastPos)
+                {
+                    // Possibly a date-like text inside the message: remember the nearest, go on.
+                    if (distance < foundDistance)
+                    {
+                        found = m;
+                        foundDistance = distance;
+                        foundEnd = endpos;
+                        foundIdx = i;
+                    }
+                    match = null;
+                    continue;
+                }
+                break;
+            }
+            // 3. Otherwise the reserved candidate with the smallest distance.
+            if (match is null && found is not null)
+            {
+                match = found;
+                distance = foundDistance;
+                endpos = foundEnd;
+                i = foundIdx;
+                entry = templates[i];
+            }
+        }
+        if (match is null)
+        {
+            return (null, null);
+        }
+
+        // 4. Learn.
+        entry!.Hits++;
+        entry.LastUsed = clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        entry.Distance = distance;
+        if (firstUnused == i)
+        {
+            firstUnused++;
+        }
+        lastPos = distance;
+        lastPosBefore = CharAt(line, distance - 1);
+        lastPosAt = CharAt(line, distance);
+        lastEndPos = endpos;
+        // Python's line[endpos - 1] wraps to the last character when endpos is 0.
+        lastEndBefore = endpos == 0 ? CharAt(line, line.Length - 1) : CharAt(line, endpos - 1);
+        lastEndAt = CharAt(line, endpos);
+        if (i != 0 && i != lastTemplIdx)
+        {
+            i = Reorder(i);
+        }
+        lastTemplIdx = i;
+        return (match, entry);
+    }
+
+    /// <summary>Bubble the winning template up (spec §3.3 "Reorder").</summary>
+    private int Reorder(int num)
+    {
+        var e = templates[num];
+        double untime = e.LastUsed - UnusedTime;
+        double weight = e.Weight;
+        int pos = firstUnused < num ? firstUnused : num / 2;
+        bool Movable() => weight > templates[pos].Weight || untime > templates[pos].LastUsed;
+        if (!Movable())
+        {
+            if (pos == num - 1)
+            {
+                return num;
+            }
+            pos = num - 1;
+            if (!Movable())
+            {
+                return num;
+            }
+        }
+        templates.RemoveAt(num);
+        templates.Insert(pos, e);
+        while (firstUnused < templates.Count && templates[firstUnused].Hits > 0)
+        {
+            firstUnused++;
+        }
+        return pos;
+    }
+}

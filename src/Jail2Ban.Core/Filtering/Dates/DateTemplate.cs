@@ -1,0 +1,67 @@
+using System.Text.RegularExpressions;
+
+namespace Jail2Ban.Core.Filtering.Dates;
+
+[Flags]
+internal enum DateTemplateFlags
+{
+    None = 0,
+    WordEnd = 1,
+    WordBegin = 2,
+    LineEnd = 4,
+    LineBegin = 8,
+}
+
+internal enum DateTemplateKind
+{
+    /// <summary>strptime-like pattern, converted by <see cref="StrptimeConverter"/>.</summary>
+    Pattern,
+    /// <summary>Seconds since the epoch (float), 10–11 digits.</summary>
+    Epoch,
+    /// <summary>Milli/microseconds since the epoch too (LEPOCH).</summary>
+    LongEpoch,
+    /// <summary>daemontools' TAI64N label.</summary>
+    Tai64n,
+}
+
+/// <summary>The strptime fields a pattern template can capture (Python group names).</summary>
+internal enum DateField
+{
+    Y, y, m, B, b, d, H, I, M, S, f, A, a, w, j, U, W, z, Z, p,
+}
+
+/// <summary>
+/// One compiled date template: immutable, shareable between detectors (the per-detector state —
+/// hits, distance, last use — lives in the detector).
+/// </summary>
+internal sealed class DateTemplate
+{
+    internal required string Name { get; init; }
+    /// <summary>The datepattern source (null for Epoch/TAI64N templates, as fail2ban has no pattern there).</summary>
+    internal required string? Pattern { get; init; }
+    /// <summary>The regex as fail2ban builds it (Python syntax).</summary>
+    internal required string PythonRegex { get; init; }
+    internal required Regex Regex { get; init; }
+    internal required DateTemplateFlags Flags { get; init; }
+    internal required DateTemplateKind Kind { get; init; }
+    /// <summary>.NET group number of Python group 1: the date text the filter cuts out.</summary>
+    internal required int DateGroup { get; init; }
+    /// <summary>.NET group number of the value to convert (group 1, or 2 for {EPOCH} inside a pattern).</summary>
+    internal required int ValueGroup { get; init; }
+    /// <summary>Named strptime fields with their .NET group numbers, in Python groupdict order.</summary>
+    internal required (DateField Field, int Group)[] Fields { get; init; }
+    /// <summary>.NET group number of 'p' (AM/PM), or -1: read by the 'I' field.</summary>
+    internal required int AmPmGroup { get; init; }
+    /// <summary>100 for the anchored copies of the default templates, otherwise 1.</summary>
+    internal double Weight { get; init; } = 1.0;
+
+    internal bool IsAnchored => (Flags & (DateTemplateFlags.LineBegin | DateTemplateFlags.LineEnd)) != 0;
+
+    internal DateTemplate WithWeight(double weight) => new()
+    {
+        Name = Name, Pattern = Pattern, PythonRegex = PythonRegex, Regex = Regex, Flags = Flags, Kind = Kind,
+        DateGroup = DateGroup, ValueGroup = ValueGroup, Fields = Fields, AmPmGroup = AmPmGroup, Weight = weight,
+    };
+
+    public override string ToString() => Name;
+}

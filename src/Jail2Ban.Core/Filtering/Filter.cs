@@ -1,0 +1,582 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Jail2Ban.Core.Filtering;
+
+/// <summary>
+/// The failure finder of one filter (fail2ban's Filter.processLine/findFailure, §2.3-2.6): feed it one line at a
+/// time with the current time; it returns the failures found. Stateful (multi-line buffer, mlfid cache, last
+/// date), so one instance per jail / per fail2ban-regex run. Not thread-safe.
+/// </summary>
+public sealed class Filter
+{
+    private readonly IDateFinder _dates;
+    private readonly IHostResolver _resolver;
+    private readonly MlfidCache _mlfid;
+    private readonly Action<string>? _warn;
+    private readonly FilterRegex[] _fail;
+    private readonly FilterRegex[] _ignore;
+    private readonly FilterRegex? _pref;
+    private readonly int _maxLines;
+    private List<LineTuple> _lineBuffer = [];
+    private double? _lastDate;
+    private string _lastTimeText = "";
+    private bool _noTimeWarned;
+
+    public Filter(FilterSettings options, IDateFinder dates, FilterBehavior? behavior = null,
+        FilterRegexCompiler? compiler = null, IHostResolver? resolver = null, TimeProvider? clock = null,
+        Action<string>? warn = null)
+    {
+        if (options.MaxLines < 1)
+        {
+            throw new FilterRegexException($"maxlines must be >= 1, got {options.MaxLines}");
+        }
+        Options = options;
+        Behavior = behavior ?? FilterBehavior.Daemon;
+        compiler ??= new FilterRegexCompiler();
+        _dates = dates;
+        _resolver = resolver ?? new NoHostResolver();
+        _mlfid = new MlfidCache(clock ?? TimeProvider.System);
+        _warn = warn;
+        _maxLines = options.MaxLines;
+        _pref = string.IsNullOrEmpty(options.PrefRegex) ? null : compiler.Compile(options.PrefRegex, options.UseDns);
+        _fail = options.FailRegex.Select(r => compiler.CompileFailRegex(r, options.UseDns, _maxLines > 1, _pref)).ToArray();
+        _ignore = options.IgnoreRegex.Select(r => compiler.Compile(r, options.UseDns)).ToArray();
+    }
+
+    public FilterSettings Options { get; }
+
+    public FilterBehavior Behavior { get; }
+
+    public IReadOnlyList<FilterRegex> FailRegexes => _fail;
+
+    public IReadOnlyList<FilterRegex> IgnoreRegexes => _ignore;
+
+    public FilterRegex? PrefRegex => _pref;
+
+    /// <summary>Production: true once the initial read of old log content is done (§3.6 rule 4).</summary>
+    public bool InOperation { get; set; } = true;
+
+    /// <summary>Called with the index of each ignoreregex that matched (fail2ban-regex statistics).</summary>
+    public Action<int>? OnIgnoreRegex { get; set; }
+
+    /// <summary>Whether the prefregex matched the last processed buffer, and its groups.</summary>
+    public bool PrefRegexMatched { get; private set; }
+
+    public FailData? PrefRegexGroups { get; private set; }
+
+    /// <summary>The multi-line buffer as it stands (a copy).</summary>
+    public IReadOnlyList<LineTuple> LineBuffer => [.. _lineBuffer];
+
+    /// <summary>The last processed line with its date text removed.</summary>
+    public string ProcessedLine { get; private set; } = "";
+
+    /// <summary>Processes one raw log line (no terminator). <paramref name="now"/> is epoch seconds.</summary>
+    public IReadOnlyList<Failure> ProcessLine(string line, double now)
+    {
+        bool noDate = false;
+        double? date = null;
+        LineTuple tuple;
+        var hit = _dates.Find(line, now);
+        if (hit is { } h)
+        {
+            string m = line.Substring(h.Start, h.End - h.Start);
+            tuple = new LineTuple(line[..h.Start], m, line[h.End..]);
+            if (m.Length > 0)
+            {
+                if (h.Time is double t)
+                {
+                    date = t;
+                    _lastTimeText = m;
+                    _lastDate = t;
+                }
+                else
+                {
+                    _warn?.Invoke($"findFailure failed to parse timeText: {m}");
+                }
+            }
+            else if (_lastDate is double ld && ld != 0 && ld > now - 60)
+            {
+                tuple = new LineTuple("", _lastTimeText, line);
+                date = ld;
+            }
+            else
+            {
+                date = now;
+            }
+        }
+        else
+        {
+            tuple = new LineTuple("", "", line);
+        }
+        if (date is null)
+        {
+            noDate = true;
+            if (_lastDate is double ld && ld != 0 && ld > now - 60)
+            {
+                tuple = new LineTuple("", _lastTimeText, line);
+                date = ld;
+            }
+            else if (Behavior.CheckFindTime && InOperation)
+            {
+                date = now;
+            }
+        }
+        return ProcessTuple(tuple, date, noDate, now);
+    }
+
+    /// <summary>Processes an entry whose date is already known (journal): the triple is ('', dateText, message).</summary>
+    public IReadOnlyList<Failure> ProcessEntry(string dateText, string message, double date, double now)
+    {
+        _lastTimeText = dateText;
+        _lastDate = date;
+        return ProcessTuple(new LineTuple("", dateText, message), date, false, now);
+    }
+
+    private IReadOnlyList<Failure> ProcessTuple(LineTuple tuple, double? date, bool noDate, double now)
+    {
+        if (Behavior.CheckFindTime && date is double d)
+        {
+            if (InOperation)
+            {
+                if (Math.Abs(Math.Truncate(d - now)) > 60)
+                {
+                    date = now;
+                    _lastDate = now;
+                }
+            }
+            else if (d < now - Behavior.FindTime)
+            {
+                return [];
+            }
+        }
+        ProcessedLine = tuple.Text;
+        return FindFailure(tuple, date, noDate);
+    }
+
+    private static string BufferText(List<LineTuple> lines)
+    {
+        if (lines.Count == 1)
+        {
+            var t = lines[0];
+            return string.Concat(t.Prefix, t.Suffix, "\n");
+        }
+        var sb = new StringBuilder();
+        foreach (var t in lines)
+        {
+            sb.Append(t.Prefix).Append(t.Suffix).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    private List<Failure> FindFailure(LineTuple tuple, double? date, bool noDate)
+    {
+        var failList = new List<Failure>();
+        bool checkAll = Behavior.CheckAllRegex;
+        bool defRaw = Options.UseDns == UseDns.Raw || Behavior.ReturnRawHost;
+        List<LineTuple> orgBuffer;
+        if (_maxLines > 1)
+        {
+            _lineBuffer.Add(tuple);
+            if (_lineBuffer.Count > _maxLines)
+            {
+                _lineBuffer.RemoveRange(0, _lineBuffer.Count - _maxLines);
+            }
+            orgBuffer = _lineBuffer;
+        }
+        else
+        {
+            orgBuffer = _lineBuffer = [tuple];
+        }
+        string? buf = BufferText(orgBuffer);
+        PrefRegexMatched = false;
+        PrefRegexGroups = null;
+
+        // early ignoreregex: only when there are clearly more failregexes than ignoreregexes
+        if (_ignore.Length > 0 && _ignore.Length < _fail.Length - 2 && IgnoreLine(buf, orgBuffer, null) is not null)
+        {
+            return failList;
+        }
+
+        FailData? preGroups = null;
+        if (_pref is not null)
+        {
+            var pm = _pref.Search(buf);
+            if (!pm.Success)
+            {
+                return failList;
+            }
+            PrefRegexMatched = true;
+            preGroups = _pref.GetGroups(pm);
+            PrefRegexGroups = preGroups;
+            if (preGroups.Pop("content") is string { Length: > 0 } repl)
+            {
+                _lineBuffer = [new LineTuple("", "", repl)];
+                buf = null;
+            }
+            preGroups = preGroups.Copy();
+        }
+
+        for (int idx = 0; idx < _fail.Length; idx++)
+        {
+            var failRegex = _fail[idx];
+            buf ??= BufferText(_lineBuffer);
+            var m = failRegex.Search(buf);
+            if (!m.Success)
+            {
+                continue;
+            }
+            var fail = failRegex.GetGroups(m);
+            var (matched, unmatched) = SplitMatch(m, buf, orgBuffer, failRegex);
+            if (_ignore.Length > 0 && IgnoreLine(buf, orgBuffer, (matched, unmatched)) is not null)
+            {
+                buf = null;
+                if (!checkAll)
+                {
+                    break;
+                }
+                continue;
+            }
+            if (noDate)
+            {
+                if (!_noTimeWarned)
+                {
+                    _noTimeWarned = true;
+                    _warn?.Invoke($"Found a match but no valid date/time found for '{tuple.DateText}'. Please try setting a custom date pattern (see man page jail.conf(5)).");
+                }
+                if (date is null && Behavior.CheckFindTime)
+                {
+                    continue;
+                }
+            }
+            if (!checkAll || _maxLines > 1)
+            {
+                _lineBuffer = unmatched;
+                buf = null;
+            }
+            if (preGroups is { Count: > 0 })
+            {
+                var merged = preGroups.Copy();
+                foreach (var kv in fail)
+                {
+                    if (kv.Value is not null || !merged.ContainsKey(kv.Key))
+                    {
+                        merged[kv.Key] = kv.Value;
+                    }
+                }
+                fail = merged;
+            }
+            string? mlfid = fail.GetString("mlfid");
+            if (mlfid is not null)
+            {
+                fail = MergeFailure(mlfid, fail, matched);
+                if (fail.IsTruthy("nofail") && !checkAll)
+                {
+                    return failList;
+                }
+            }
+            else
+            {
+                fail["matches"] = new List<LineTuple>([.. fail.Matches, .. matched]);
+            }
+
+            // failure id
+            string? fid = fail.GetString("fid");
+            string? ip = fail.GetString("ip4");
+            int? cidr = null;
+            bool raw = defRaw;
+            bool family = false;
+            if (ip is not null)
+            {
+                cidr = ParseCidr(fail.GetString("cidr"));
+                raw = true;
+                family = true;
+            }
+            else if ((ip = fail.GetString("ip6")) is not null)
+            {
+                cidr = ParseCidr(fail.GetString("cidr"));
+                raw = true;
+                family = true;
+            }
+            else if ((ip = fail.GetString("dns")) is null)
+            {
+                if (fid is null && mlfid is null)
+                {
+                    // fail2ban raises "No group found" here and logs it: the regex yields nothing
+                    _warn?.Invoke($"No group found in '{buf}' using '{failRegex.Expanded}'");
+                    continue;
+                }
+                ip = fid;
+                raw = true;
+            }
+
+            List<FailureId?> fids;
+            if (ip is null)
+            {
+                fail["mlfpending"] = 1;
+                if (!checkAll && Behavior.IgnorePending)
+                {
+                    return failList;
+                }
+                fids = [null];
+            }
+            else if (raw)
+            {
+                // an ip4/ip6 capture is parsed as an address (family-specific); fid/dns text in raw mode stays a string
+                var ipId = family ? FailureId.From(ip, cidr) : FailureId.From(ip, null, raw: defRaw);
+                if (fid is null || fid == ip)
+                {
+                    fids = [ipId];
+                }
+                else
+                {
+                    fail["ip"] = ipId;
+                    fids = [FailureId.From(fid, null, raw: defRaw)];
+                }
+            }
+            else
+            {
+                fids = ResolveHost(ip).Select(a => (FailureId?)FailureId.From(a.ToString())).ToList();
+            }
+            if (checkAll && mlfid is not null)
+            {
+                fail = fail.Copy();
+            }
+            foreach (var id in fids)
+            {
+                failList.Add(new Failure(idx, id, date, fail));
+            }
+            if (!checkAll)
+            {
+                break;
+            }
+        }
+        return failList;
+    }
+
+    private static int? ParseCidr(string? s) =>
+        !string.IsNullOrEmpty(s) && int.TryParse(s, System.Globalization.NumberStyles.None, null, out int c) ? c : null;
+
+    private IEnumerable<System.Net.IPAddress> ResolveHost(string host)
+    {
+        if (IpText.TryParse(host, out var a))
+        {
+            return [a];
+        }
+        if (Options.UseDns is UseDns.Yes or UseDns.Warn)
+        {
+            if (Options.UseDns == UseDns.Warn)
+            {
+                _warn?.Invoke($"Determined IP using DNS Lookup: {host}");
+            }
+            return _resolver.Resolve(host);
+        }
+        return [];
+    }
+
+    /// <summary>Matched lines (minus SKIPLINES) and unmatched lines of a match in the buffer (Regex.search in fail2ban).</summary>
+    private static (List<LineTuple> Matched, List<LineTuple> Unmatched) SplitMatch(Match m, string buf, List<LineTuple> orgLines, FilterRegex r)
+    {
+        if (orgLines.Count <= 1)
+        {
+            return ([.. orgLines], []);
+        }
+        int lineStart = m.Index + 1 > 0 ? buf.LastIndexOf('\n', Math.Min(m.Index, buf.Length - 1)) + 1 : 0;
+        int endIdx = buf.IndexOf('\n', Math.Max(m.Index + m.Length - 1, 0));
+        int lineEnd = endIdx < 0 ? buf.Length : endIdx + 1;
+        int count1 = CountNl(buf, lineStart);
+        int count2 = CountNl(buf, lineEnd);
+        count1 = Math.Min(count1, orgLines.Count);
+        count2 = Math.Min(Math.Max(count2, count1), orgLines.Count);
+        var matched = orgLines.GetRange(count1, count2 - count1);
+        var unmatched = orgLines.GetRange(0, count1);
+        if (r.SkipLinesGroups > 0)
+        {
+            var skipped = new StringBuilder();
+            for (int i = 0; i < r.SkipLinesGroups; i++)
+            {
+                var g = m.Groups["skiplines" + i];
+                if (g.Success)
+                {
+                    skipped.Append(g.Value);
+                }
+            }
+            int n = 0;
+            foreach (string skippedLine in SplitLines(skipped.ToString()))
+            {
+                for (int k = n; k < matched.Count; k++)
+                {
+                    if (matched[k].Text == skippedLine)
+                    {
+                        unmatched.Add(matched[k]);
+                        matched.RemoveAt(k);
+                        n = k;
+                        break;
+                    }
+                }
+            }
+        }
+        unmatched.AddRange(orgLines.GetRange(count2, orgLines.Count - count2));
+        return (matched, unmatched);
+    }
+
+    private static int CountNl(string s, int end)
+    {
+        int c = 0;
+        for (int i = 0; i < end && i < s.Length; i++)
+        {
+            if (s[i] == '\n')
+            {
+                c++;
+            }
+        }
+        return c;
+    }
+
+    private static IEnumerable<string> SplitLines(string s)
+    {
+        // Python str.splitlines() for the separators that can occur here
+        int start = 0;
+        for (int i = 0; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (c is '\n' or '\r' or '\v' or '\f' or '\x1c' or '\x1d' or '\x1e' or '\x85' or '\u2028' or '\u2029')
+            {
+                yield return s[start..i];
+                if (c == '\r' && i + 1 < s.Length && s[i + 1] == '\n')
+                {
+                    i++;
+                }
+                start = i + 1;
+            }
+        }
+        if (start < s.Length)
+        {
+            yield return s[start..];
+        }
+    }
+
+    private int? IgnoreLine(string buf, List<LineTuple> orgBuffer, (List<LineTuple> Matched, List<LineTuple> Unmatched)? failMatch)
+    {
+        if (failMatch is { } fm && _maxLines > 1)
+        {
+            buf = BufferText(fm.Matched);
+        }
+        int? found = null;
+        for (int i = 0; i < _ignore.Length; i++)
+        {
+            if (!_ignore[i].IsMatch(buf))
+            {
+                continue;
+            }
+            found = i;
+            OnIgnoreRegex?.Invoke(i);
+            if ((!Behavior.CheckAllRegex || _maxLines > 1) && failMatch is { } f)
+            {
+                _lineBuffer = f.Unmatched;
+            }
+            if (!Behavior.CheckAllRegex)
+            {
+                break;
+            }
+        }
+        return found;
+    }
+
+    /// <summary>The mlfid state machine (§2.5): merges this match into the connection's cached failure.</summary>
+    private FailData MergeFailure(string mlfid, FailData fail, List<LineTuple> matchedLines)
+    {
+        var cached = _mlfid.Count > 0 ? _mlfid.Get(mlfid) : null;
+        HashSet<string>? users = null;
+        int flags = 0;
+        if (fail.IsTruthy("mlfgained"))
+        {
+            flags |= 8 | 1;
+            if (!fail.IsTruthy("nofail"))
+            {
+                fail["nofail"] = fail["mlfgained"];
+            }
+        }
+        else if (fail.IsTruthy("nofail"))
+        {
+            flags |= 1;
+        }
+        if (FailData.Truthy(fail.Pop("mlfforget")))
+        {
+            flags |= 2;
+        }
+        if (cached is not null)
+        {
+            users = UpdateUsers(cached, fail.GetString("user"));
+            if (FailData.Truthy(cached.Pop("nofail")))
+            {
+                flags |= 4;
+            }
+            if (FailData.Truthy(cached.Pop("mlfgained")))
+            {
+                flags |= 4;
+            }
+            if ((flags & 8) != 0)
+            {
+                cached.Pop("mlfpending");
+            }
+            if ((flags & 4) == 0 && !cached.IsTruthy("mlfpending"))
+            {
+                cached.Pop("matches");
+            }
+            foreach (var kv in fail)
+            {
+                if (kv.Value is not null)
+                {
+                    cached[kv.Key] = kv.Value;
+                }
+            }
+            fail = cached;
+            if ((flags & 2) != 0)
+            {
+                _mlfid.Unset(mlfid);
+            }
+        }
+        else if ((flags & 2) == 0)
+        {
+            users = UpdateUsers(fail, fail.GetString("user"));
+            _mlfid.Set(mlfid, fail);
+        }
+        if (FailData.Truthy(fail.Pop("mlfpending")) || users is { Count: > 1 })
+        {
+            fail.Pop("nofail");
+            fail.Pop("mlfgained");
+            flags &= ~(8 | 1);
+        }
+        if ((flags & 1) == 0)
+        {
+            var m = fail.Pop("nofail-matches") as List<LineTuple> ?? [];
+            m = [.. m, .. fail.Matches];
+            if ((flags & 8) == 0)
+            {
+                m.AddRange(matchedLines);
+            }
+            fail["matches"] = m;
+        }
+        else if ((flags & 3) == 1)
+        {
+            var prev = fail.Get("nofail-matches") as List<LineTuple> ?? [];
+            fail["nofail-matches"] = new List<LineTuple>([.. prev, .. matchedLines]);
+        }
+        return fail;
+    }
+
+    private static HashSet<string>? UpdateUsers(FailData fail, string? user)
+    {
+        var users = fail.Get("users") as HashSet<string>;
+        if (!string.IsNullOrEmpty(user))
+        {
+            if (users is null || users.Count == 0)
+            {
+                fail["users"] = users = new HashSet<string>(StringComparer.Ordinal);
+            }
+            users.Add(user);
+        }
+        return users;
+    }
+}

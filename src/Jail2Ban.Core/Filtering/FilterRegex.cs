@@ -1,0 +1,194 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+
+namespace Jail2Ban.Core.Filtering;
+
+/// <summary>
+/// One compiled user pattern (prefregex, failregex or ignoreregex) after tag expansion and translation,
+/// with the group metadata fail2ban needs after a match (alternative and tuple names, SKIPLINES count).
+/// </summary>
+public sealed partial class FilterRegex
+{
+    private static readonly string[] FailureIdGroups = ["fid", "ip4", "ip6", "dns", "mlfid"];
+
+    [GeneratedRegex(@"^(alt_|tuple_)(.*?)(?:_\d+)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex ComplexName();
+
+    internal FilterRegex(string original, string expanded, Regex regex)
+    {
+        Original = original;
+        Expanded = expanded;
+        Regex = regex;
+        GroupNames = regex.GetGroupNames().Where(n => !char.IsAsciiDigit(n[0]) && !n.StartsWith("__g", StringComparison.Ordinal)).ToArray();
+        GroupNumbers = GroupNames.Select(regex.GroupNumberFromName).ToArray();
+        var alts = new List<(string Group, string Target)>();
+        var tuples = new List<(string Group, string Target)>();
+        foreach (string g in GroupNames)
+        {
+            if (g.Length <= 4)
+            {
+                continue;
+            }
+            var m = ComplexName().Match(g);
+            if (m.Success)
+            {
+                (m.Groups[1].Value == "alt_" ? alts : tuples).Add((g, RegexTags.MapName(m.Groups[2].Value)));
+            }
+        }
+        alts.Sort((a, b) => string.CompareOrdinal(a.Group, b.Group));
+        tuples.Sort((a, b) => string.CompareOrdinal(a.Group, b.Group));
+        Alternatives = alts;
+        Tuples = tuples;
+        SkipLinesGroups = GroupNames.Count(g => g.StartsWith("skiplines", StringComparison.Ordinal) && g.Length > 9 && g[9..].All(char.IsAsciiDigit));
+        HasFailureIdGroup = FailureIdGroups.Any(g => GroupNames.Contains(g));
+    }
+
+    /// <summary>The pattern as configured (tags not expanded).</summary>
+    public string Original { get; }
+
+    /// <summary>The pattern after tag expansion and fail2ban's flag rewrite, in Python syntax (what fail2ban shows).</summary>
+    public string Expanded { get; }
+
+    public Regex Regex { get; }
+
+    /// <summary>Named groups in .NET group-number order (not Python's; only names matter for the fail data).</summary>
+    public IReadOnlyList<string> GroupNames { get; }
+
+    internal int[] GroupNumbers { get; }
+
+    public IReadOnlyList<(string Group, string Target)> Alternatives { get; }
+
+    public IReadOnlyList<(string Group, string Target)> Tuples { get; }
+
+    public int SkipLinesGroups { get; }
+
+    public bool HasFailureIdGroup { get; }
+
+    public bool HasGroup(string name) => GroupNames.Contains(name);
+
+    /// <summary>Searches like Python's <c>re.search</c>; a timeout becomes a <see cref="RegexTimeoutException"/> naming the pattern.</summary>
+    public Match Search(string text)
+    {
+        try
+        {
+            return Regex.Match(text);
+        }
+        catch (RegexMatchTimeoutException e)
+        {
+            throw new RegexTimeoutException(Original, e.MatchTimeout, e);
+        }
+    }
+
+    /// <summary>Allocation-free "does it match at all" test.</summary>
+    public bool IsMatch(ReadOnlySpan<char> text)
+    {
+        try
+        {
+            return Regex.IsMatch(text);
+        }
+        catch (RegexMatchTimeoutException e)
+        {
+            throw new RegexTimeoutException(Original, e.MatchTimeout, e);
+        }
+    }
+
+    /// <summary>
+    /// Python's <c>groupdict()</c> for a match (null for a group that did not participate), with fail2ban's
+    /// alternative (<c>alt_*</c>) and tuple (<c>tuple_*</c>) post-processing.
+    /// </summary>
+    public FailData GetGroups(Match m)
+    {
+        var d = new FailData();
+        for (int i = 0; i < GroupNames.Count; i++)
+        {
+            var g = m.Groups[GroupNumbers[i]];
+            d[GroupNames[i]] = g.Success ? g.Value : null;
+        }
+        foreach (var (group, target) in Alternatives)
+        {
+            if (d.GetString(group) is { Length: > 0 } v && string.IsNullOrEmpty(d.GetString(target)))
+            {
+                d[target] = v;
+            }
+        }
+        foreach (var (group, target) in Tuples)
+        {
+            string? v = d.GetString(group);
+            var t = d.Get(target);
+            d[target] = t is List<string?> list ? [.. list, v] : new List<string?> { t as string, v };
+        }
+        return d;
+    }
+
+    public override string ToString() => Expanded;
+}
+
+/// <summary>A user pattern ran past its match timeout (catastrophic backtracking, or hostile input).</summary>
+public sealed class RegexTimeoutException(string pattern, TimeSpan timeout, Exception inner)
+    : Exception($"Regex match timed out after {timeout.TotalSeconds:0.###}s (catastrophic backtracking?) in pattern: {pattern}", inner)
+{
+    public string Pattern { get; } = pattern;
+}
+
+/// <summary>A pattern that fail2ban would refuse to add (empty, no failure-id group, Python compile error).</summary>
+public sealed class FilterRegexException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Compiles user patterns once and caches them by (text, usedns, multiline): jails sharing a filter share the
+/// compiled regexes. Thread-safe.
+/// </summary>
+public sealed class FilterRegexCompiler(TimeSpan matchTimeout, bool compiled = true)
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly ConcurrentDictionary<(string Pattern, bool Dns, bool Multiline), FilterRegex> _cache = new();
+
+    public FilterRegexCompiler()
+        : this(DefaultTimeout)
+    {
+    }
+
+    public TimeSpan MatchTimeout { get; } = matchTimeout;
+
+    public FilterRegex Compile(string pattern, UseDns useDns, bool multiline = false) =>
+        _cache.GetOrAdd((pattern, useDns != UseDns.No, multiline), k => Build(k.Pattern, useDns, k.Multiline));
+
+    /// <summary>Compiles a failregex, checking it has a failure-id group itself or through the prefregex.</summary>
+    public FilterRegex CompileFailRegex(string pattern, UseDns useDns, bool multiline, FilterRegex? prefRegex)
+    {
+        var r = Compile(pattern, useDns, multiline);
+        if (!r.HasFailureIdGroup && (prefRegex is null || !prefRegex.HasFailureIdGroup))
+        {
+            throw new FilterRegexException($"No failure-id group in '{r.Expanded}'");
+        }
+        return r;
+    }
+
+    private FilterRegex Build(string pattern, UseDns useDns, bool multiline)
+    {
+        string expanded = RegexTags.Expand(pattern, useDns);
+        if (string.IsNullOrWhiteSpace(expanded))
+        {
+            throw new FilterRegexException("Cannot add empty regex");
+        }
+        expanded = PythonRegex.RewriteGlobalFlagsInGroups(expanded);
+        string net;
+        try
+        {
+            net = PythonRegex.Translate(expanded);
+        }
+        catch (RegexTranslationException e)
+        {
+            throw new FilterRegexException(e.Message, e);
+        }
+        var options = RegexOptions.CultureInvariant | (multiline ? RegexOptions.Multiline : 0) | (compiled ? RegexOptions.Compiled : 0);
+        try
+        {
+            return new FilterRegex(pattern, expanded, new Regex(net, options, MatchTimeout));
+        }
+        catch (ArgumentException e)
+        {
+            throw new FilterRegexException($"Unable to compile regular expression '{expanded}': {e.Message}", e);
+        }
+    }
+}

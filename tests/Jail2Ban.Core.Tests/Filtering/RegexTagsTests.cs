@@ -1,0 +1,123 @@
+using System.Text.RegularExpressions;
+using Jail2Ban.Core.Filtering;
+
+namespace Jail2Ban.Core.Tests.Filtering;
+
+public sealed class RegexTagsTests
+{
+    [Theory]
+    [InlineData("<F-USER>x</F-USER>", "(?P<user>x)")]
+    [InlineData("<F-ID>x</F-ID>", "(?P<fid>x)")]
+    [InlineData("<F-PORT>x</F-PORT>", "(?P<fport>x)")]
+    [InlineData("<F-ALT_USER1>x</F-ALT_USER1>", "(?P<alt_user1>x)")]
+    [InlineData("</F-USER>x", "</F-USER>x")]
+    [InlineData("<F-user>x</F-user>", "<F-user>x</F-user>")]
+    [InlineData(@"<b> <\d+>", @"<b> <\d+>")]
+    [InlineData("<F-ID/>", @"(?P<fid>\S+)")]
+    [InlineData("<CIDR>", @"(?P<cidr>\d+)")]
+    [InlineData("a<SKIPLINES>b<SKIPLINES>", @"a\n(?P<skiplines0>(?:(?:.*\n)*?))b\n(?P<skiplines1>(?:(?:.*\n)*?))")]
+    public void ExpandsTags(string input, string expected)
+    {
+        Assert.Equal(expected, RegexTags.Expand(input, UseDns.Warn));
+    }
+
+    [Fact]
+    public void HostDependsOnUseDns()
+    {
+        Assert.Contains("(?P<dns>", RegexTags.Expand("<HOST>", UseDns.Warn));
+        Assert.Contains("(?P<dns>", RegexTags.Expand("<HOST>", UseDns.Raw));
+        Assert.DoesNotContain("(?P<dns>", RegexTags.Expand("<HOST>", UseDns.No));
+        Assert.Equal(RegexTags.Addr, RegexTags.Expand("<HOST>", UseDns.No));
+    }
+
+    [Theory]
+    [InlineData("from 192.0.2.1 port", "ip4", "192.0.2.1")]
+    [InlineData("from ::ffff:192.0.2.1 port", "ip4", "192.0.2.1")]
+    [InlineData("from 2001:db8::1 port", "ip6", "2001:db8::1")]
+    [InlineData("from [2001:db8::1] port", "ip6", "2001:db8::1")]
+    [InlineData("from ::1 port", "ip6", "::1")]
+    [InlineData("from host.example.com port", "dns", "host.example.com")]
+    public void HostTagCapturesTheRightGroup(string line, string group, string value)
+    {
+        var c = new FilterRegexCompiler();
+        var r = c.Compile("from <HOST> port", UseDns.Warn);
+        var m = r.Search(line + "\n");
+        Assert.True(m.Success);
+        Assert.Equal(value, r.GetGroups(m).GetString(group));
+    }
+
+    [Fact]
+    public void SubnetCapturesCidr()
+    {
+        var r = new FilterRegexCompiler().Compile("net <SUBNET>$", UseDns.No);
+        var g = r.GetGroups(r.Search("net 192.0.2.0/24\n"));
+        Assert.Equal("192.0.2.0", g.GetString("ip4"));
+        Assert.Equal("24", g.GetString("cidr"));
+    }
+
+    [Fact]
+    public void AlternativesFillEmptyTargetsInSortedOrder()
+    {
+        var r = new FilterRegexCompiler().Compile(
+            @"^u=(?:<F-USER>\w+</F-USER>)? a=<F-ALT_USER>\w+</F-ALT_USER> b=<F-ALT_USER_2>\w+</F-ALT_USER_2> l=<F-ALT_USER1>\w+</F-ALT_USER1> <HOST>", UseDns.No);
+        var g = r.GetGroups(r.Search("u= a=first b=second l=log 1.2.3.4\n"));
+        Assert.Equal("first", g.GetString("user"));
+        Assert.Equal("log", g.GetString("user1"));
+        var g2 = r.GetGroups(r.Search("u=own a=first b=second l=log 1.2.3.4\n"));
+        Assert.Equal("own", g2.GetString("user"));
+    }
+
+    [Fact]
+    public void TuplesAppendInSortedOrder()
+    {
+        var r = new FilterRegexCompiler().Compile(
+            @"^<F-ID>\w+</F-ID> <F-TUPLE_ID_2>\w+</F-TUPLE_ID_2> <F-TUPLE_ID_1>\w+</F-TUPLE_ID_1>", UseDns.No);
+        var g = r.GetGroups(r.Search("x b a\n"));
+        Assert.Equal(new string?[] { "x", "a", "b" }, Assert.IsType<List<string?>>(g.Get("fid")));
+    }
+
+    [Theory]
+    [InlineData("<HOST> <HOST>", "redefinition of group name")]
+    [InlineData("<F-USER>a</F-USER><F-USER>b</F-USER> <HOST>", "redefinition of group name")]
+    [InlineData("<F-MY-NAME>a</F-MY-NAME> <HOST>", "bad character in group name")]
+    [InlineData("   ", "Cannot add empty regex")]
+    public void InvalidPatternsAreRejected(string pattern, string reason)
+    {
+        var e = Assert.Throws<FilterRegexException>(() => new FilterRegexCompiler().Compile(pattern, UseDns.Warn));
+        Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void FailRegexNeedsAnIdGroupUnlessPrefRegexHasOne()
+    {
+        var c = new FilterRegexCompiler();
+        var e = Assert.Throws<FilterRegexException>(() => c.CompileFailRegex("^no id here$", UseDns.Warn, false, null));
+        Assert.StartsWith("No failure-id group in", e.Message);
+        var pref = c.Compile("^<F-MLFID>\\S+</F-MLFID> <F-CONTENT>.+</F-CONTENT>$", UseDns.Warn);
+        Assert.NotNull(c.CompileFailRegex("^no id here$", UseDns.Warn, false, pref));
+    }
+
+    [Fact]
+    public void CompiledRegexesAreCachedByText()
+    {
+        var c = new FilterRegexCompiler();
+        Assert.Same(c.Compile("a <HOST>", UseDns.Warn), c.Compile("a <HOST>", UseDns.Warn));
+        Assert.NotSame(c.Compile("a <HOST>", UseDns.Warn), c.Compile("a <HOST>", UseDns.Warn, multiline: true));
+    }
+
+    [Fact]
+    public void CatastrophicPatternTimesOutNamingThePattern()
+    {
+        var c = new FilterRegexCompiler(TimeSpan.FromMilliseconds(50), compiled: false);
+        var r = c.Compile(@"^(a+)+$ <HOST>", UseDns.No);
+        var e = Assert.Throws<RegexTimeoutException>(() => r.Search(new string('a', 40) + "!\n"));
+        Assert.Contains(@"^(a+)+$ <HOST>", e.Message);
+    }
+
+    [Fact]
+    public void ExpandedMatchesIpv6LikePython()
+    {
+        var r = new Regex(PythonRegex.Translate(RegexTags.Ip6));
+        Assert.Equal("fe80::1", r.Match("x fe80::1 y").Groups["ip6"].Value);
+    }
+}
