@@ -41,7 +41,28 @@ internal sealed class DateTemplate
     internal required string? Pattern { get; init; }
     /// <summary>The regex as fail2ban builds it (Python syntax).</summary>
     internal required string PythonRegex { get; init; }
-    internal required Regex Regex { get; init; }
+    /// <summary>
+    /// The .NET regex. It starts interpreted (cheap to build: a filter may create dozens of
+    /// templates that never match) and is replaced by a compiled one once the template has been
+    /// searched <see cref="CompileAfterUses"/> times, so the templates a log really exercises run fast.
+    /// </summary>
+    internal Regex Regex
+    {
+        get
+        {
+            // Racy counting is fine: promotion happening a little early or twice is harmless.
+            if (uses < CompileAfterUses && ++uses == CompileAfterUses)
+            {
+                regex = new Regex(regex.ToString(), regex.Options | RegexOptions.Compiled);
+            }
+            return regex;
+        }
+        init => regex = value;
+    }
+
+    internal const int CompileAfterUses = 256;
+    private Regex regex = null!;
+    private int uses;
     internal required DateTemplateFlags Flags { get; init; }
     internal required DateTemplateKind Kind { get; init; }
     /// <summary>.NET group number of Python group 1: the date text the filter cuts out.</summary>
@@ -59,7 +80,7 @@ internal sealed class DateTemplate
 
     internal DateTemplate WithWeight(double weight) => new()
     {
-        Name = Name, Pattern = Pattern, PythonRegex = PythonRegex, Regex = Regex, Flags = Flags, Kind = Kind,
+        Name = Name, Pattern = Pattern, PythonRegex = PythonRegex, Regex = regex, Flags = Flags, Kind = Kind,
         DateGroup = DateGroup, ValueGroup = ValueGroup, Fields = Fields, AmPmGroup = AmPmGroup, Weight = weight,
     };
 

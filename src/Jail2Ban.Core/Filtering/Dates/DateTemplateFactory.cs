@@ -100,6 +100,14 @@ internal sealed partial class DateTemplateFactory
     internal DateTemplate Get(string pattern, string? key = null)
     {
         key ??= pattern.Contains('%') ? pattern : pattern.ToUpperInvariant();
+        // Like fail2ban's pattern cache: templates are immutable and shared by all detectors.
+        return cache.GetOrAdd((pattern, key), k => Create(k.Pattern, k.Key));
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Pattern, string Key), DateTemplate> cache = new();
+
+    private DateTemplate Create(string pattern, string key)
+    {
         if (key.Contains("EPOCH", StringComparison.Ordinal))
         {
             if (EpochInPatternRegex().IsMatch(pattern))
@@ -271,7 +279,7 @@ internal sealed partial class DateTemplateFactory
         Regex regex;
         try
         {
-            regex = new Regex(tr.DotNetPattern, RegexOptions.CultureInvariant | RegexOptions.Compiled);
+            regex = new Regex(tr.DotNetPattern, RegexOptions.CultureInvariant);
         }
         catch (ArgumentException e)
         {

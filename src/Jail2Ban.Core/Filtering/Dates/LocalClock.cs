@@ -22,12 +22,12 @@ internal sealed class LocalClock
     private readonly bool fixedOffset;
     // glibc's localtime_offset: starts at 0, then the offset of the last mktime result.
     private TimeSpan hint = TimeSpan.Zero;
-    // One-day cache of "this naive day has a single offset" (dates of a log come in order).
-    private long cachedDay = long.MinValue;
-    private TimeSpan cachedDayOffset;
-    // "now" is often the same for consecutive lines.
-    private double cachedNow = double.NaN;
-    private DateTime cachedNaiveNow;
+    // Naive days known to have a single offset (no transition inside), with that offset.
+    private readonly Dictionary<long, TimeSpan> cleanDays = [];
+    private const int MaxCleanDays = 4096;
+    // UTC quarter-hours known to have a single offset, for "now" (it changes on every line).
+    private long nowQuarter = long.MinValue;
+    private TimeSpan nowQuarterOffset;
 
     internal LocalClock(TimeZoneInfo zone)
     {
@@ -40,16 +40,33 @@ internal sealed class LocalClock
     /// <summary>Python <c>datetime.fromtimestamp(now)</c>: naive local time, microsecond precision.</summary>
     internal DateTime NaiveNow(double now)
     {
-        if (now == cachedNow)
-        {
-            return cachedNaiveNow;
-        }
         long micros = (long)Math.Round(now * 1e6, MidpointRounding.ToEven);
-        var utc = new DateTime(EpochTicks + micros * 10, DateTimeKind.Utc);
-        var naive = DateTime.SpecifyKind(utc + zone.GetUtcOffset(utc), DateTimeKind.Unspecified);
-        cachedNow = now;
-        cachedNaiveNow = naive;
-        return naive;
+        long utcTicks = EpochTicks + micros * 10;
+        if (utcTicks < 0 || utcTicks > DateTime.MaxValue.Ticks)
+        {
+            utcTicks = Math.Clamp(utcTicks, 0, DateTime.MaxValue.Ticks);
+        }
+        const long Quarter = TimeSpan.TicksPerMinute * 15;
+        long q = utcTicks / Quarter;
+        TimeSpan offset;
+        if (q == nowQuarter)
+        {
+            offset = nowQuarterOffset;
+        }
+        else
+        {
+            offset = zone.GetUtcOffset(new DateTime(utcTicks, DateTimeKind.Utc));
+            long qStart = q * Quarter;
+            long qEnd = Math.Min(qStart + Quarter - 1, DateTime.MaxValue.Ticks);
+            if (zone.GetUtcOffset(new DateTime(qStart, DateTimeKind.Utc)) == offset
+                && zone.GetUtcOffset(new DateTime(qEnd, DateTimeKind.Utc)) == offset)
+            {
+                nowQuarter = q;
+                nowQuarterOffset = offset;
+            }
+        }
+        long local = Math.Clamp(utcTicks + offset.Ticks, 0, DateTime.MaxValue.Ticks);
+        return new DateTime(local, DateTimeKind.Unspecified);
     }
 
     /// <summary><c>time.mktime(naive.timetuple())</c>: epoch seconds of a naive local time.</summary>
@@ -67,9 +84,9 @@ internal sealed class LocalClock
             return zone.BaseUtcOffset;
         }
         long day = naive.Ticks / TimeSpan.TicksPerDay;
-        if (day == cachedDay)
+        if (cleanDays.TryGetValue(day, out var known))
         {
-            return cachedDayOffset;
+            return known;
         }
         if (zone.IsAmbiguousTime(naive))
         {
@@ -88,8 +105,11 @@ internal sealed class LocalClock
             && !zone.IsAmbiguousTime(start) && !zone.IsAmbiguousTime(end)
             && !zone.IsInvalidTime(start) && !zone.IsInvalidTime(end))
         {
-            cachedDay = day;
-            cachedDayOffset = offset;
+            if (cleanDays.Count >= MaxCleanDays)
+            {
+                cleanDays.Clear();
+            }
+            cleanDays[day] = offset;
         }
         return offset;
     }
