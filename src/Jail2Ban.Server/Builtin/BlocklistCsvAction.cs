@@ -1,0 +1,92 @@
+namespace Jail2Ban.Server.Builtin;
+
+/// <summary>
+/// <c>blocklist-csv[file=/var/lib/jail2ban/blocklist.csv, history=/var/log/jail2ban/bans.csv]</c>:
+/// keeps a CSV of the current bans (what a router or a web service imports as a blocklist) and,
+/// optionally, an append-only history of bans and unbans. It replaces the cron job that greps
+/// the log into a CSV.
+/// </summary>
+/// <remarks>
+/// Columns of <c>file</c>: date, time (local, of the ban), ip, jail, failures, bantime (seconds,
+/// -1 = permanent), expires (local "yyyy-MM-dd HH:mm:ss" or "never"), bancount, matches (the
+/// matched log lines joined by LF, quoted). <c>history</c> has the same columns preceded by
+/// event (ban/unban); an unban row carries the time of the unban. When the jail stops, its rows
+/// leave <c>file</c> (the bans are lifted then); bans restored at the next start come back.
+/// </remarks>
+internal sealed class BlocklistCsvAction : IBuiltinAction
+{
+    private readonly string _jail;
+    private readonly BlocklistCsvStore _store;
+    private readonly BlocklistCsvHistory? _history;
+    private readonly TimeProvider _time;
+    private readonly bool _includeMatches;
+
+    public BlocklistCsvAction(string jail, BuiltinOptions options, BlocklistCsvRegistry registry)
+    {
+        _jail = jail;
+        _time = registry.Time;
+        var file = options.GetRequired("file");
+        if (!Path.IsPathFullyQualified(file))
+        {
+            throw options.Error("file", $"must be an absolute path, got '{file}'");
+        }
+
+        _store = registry.GetStore(file);
+        var history = options.GetString("history");
+        if (history is not null)
+        {
+            if (!Path.IsPathFullyQualified(history))
+            {
+                throw options.Error("history", $"must be an absolute path, got '{history}'");
+            }
+
+            if (Path.GetFullPath(history) == _store.Path)
+            {
+                throw options.Error("history", "must differ from 'file'");
+            }
+
+            _history = registry.GetHistory(history);
+        }
+
+        _includeMatches = options.GetBool("matches", true);
+    }
+
+    public string Name => BuiltinActionFactory.BlocklistCsv;
+
+    internal string FilePath => _store.Path;
+
+    internal string? HistoryPath => _history?.Path;
+
+    public Task StartAsync(CancellationToken cancellationToken) => _store.FlushAsync(cancellationToken);
+
+    public async Task BanAsync(BanEvent ban, CancellationToken cancellationToken)
+    {
+        var row = Prepare(ban);
+        await _store.SetAsync(row, cancellationToken).ConfigureAwait(false);
+        if (_history is not null)
+        {
+            await _history.AppendAsync("ban", row, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task UnbanAsync(BanEvent ban, CancellationToken cancellationToken)
+    {
+        var row = Prepare(ban);
+        await _store.RemoveAsync(row.Jail, row.Id, cancellationToken).ConfigureAwait(false);
+        if (_history is not null)
+        {
+            await _history.AppendAsync("unban", row, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _store.RemoveJailAsync(_jail, cancellationToken);
+
+    private BanEvent Prepare(BanEvent ban)
+    {
+        // The runner passes the jail's name; a ban event of another jail reaching this instance
+        // would be a runner bug, but the row must still belong to this instance's jail so that
+        // StopAsync removes it.
+        var row = ban.Jail == _jail ? ban : ban with { Jail = _jail };
+        return _includeMatches ? row : row with { Matches = [] };
+    }
+}
