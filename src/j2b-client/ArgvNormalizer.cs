@@ -9,6 +9,9 @@ namespace Jail2Ban.Client;
 /// </summary>
 internal static class ArgvNormalizer
 {
+    /// <summary>Hidden subcommand that forwards unknown command words.</summary>
+    public const string RawCommand = "__forward";
+
     /// <summary>Commands whose arguments System.CommandLine parses (they have typed options).</summary>
     public static readonly IReadOnlySet<string> TypedCommands =
         new HashSet<string>(StringComparer.Ordinal) { "status", "unban", "ping", "reload", "restart", "start", "stop", "banned" };
@@ -49,6 +52,8 @@ internal static class ArgvNormalizer
             return new([.. tokens], verbosity);
         if (argv[i] == "--")
         {
+            // getopt's end of options: everything after it is the command, forwarded verbatim.
+            tokens.Add(RawCommand);
             tokens.AddRange(argv.Skip(i));
             return new([.. tokens], verbosity);
         }
@@ -76,6 +81,7 @@ internal static class ArgvNormalizer
         else
         {
             // Unknown word: forwarded to the server (which answers "Invalid command").
+            tokens.Add(RawCommand);
             tokens.Add("--");
             tokens.Add(word);
             tokens.AddRange(rest);

@@ -76,10 +76,15 @@ internal sealed class ClientCommandLine
         _longVersion.Action = new Terminate(r => Print(r, "Jail2Ban v" + Version));
         _str2sec.Action = new Terminate(Str2SecAction);
 
-        // Unknown command words land here and are forwarded (the server answers "Invalid command").
-        var words = new Argument<string[]>("command") { Arity = ArgumentArity.ZeroOrMore, Description = "a command (see below) and its arguments" };
-        root.Arguments.Add(words);
-        root.SetAction((r, ct) => RootAction(r, r.GetValue(words) ?? [], ct));
+        root.SetAction((r, ct) => RootAction(r, ct));
+
+        // Unknown command words are routed here by ArgvNormalizer and forwarded (the server answers
+        // "Invalid command", as fail2ban's does). Hidden: it is not a command users type.
+        var words = new Argument<string[]>("WORDS") { Arity = ArgumentArity.ZeroOrMore };
+        var raw = new Command(ArgvNormalizer.RawCommand) { Hidden = true };
+        raw.Arguments.Add(words);
+        raw.SetAction((r, ct) => Run(r, r.GetValue(words) ?? [], ct));
+        root.Subcommands.Add(raw);
 
         root.Subcommands.Add(StatusCommand());
         root.Subcommands.Add(UnbanCommand());
@@ -236,7 +241,7 @@ internal sealed class ClientCommandLine
         return cmd;
     }
 
-    private async Task<int> RootAction(ParseResult r, string[] words, CancellationToken ct)
+    private async Task<int> RootAction(ParseResult r, CancellationToken ct)
     {
         var stdout = r.InvocationConfiguration.Output;
         var stderr = r.InvocationConfiguration.Error;
@@ -256,14 +261,9 @@ internal sealed class ClientCommandLine
         }
         if (r.GetValue(_interactive))
             return await new InteractiveShell(this, r).RunAsync(ct).ConfigureAwait(false);
-        if (words.Length == 0)
-        {
-            // fail2ban-client without a command prints its usage and fails.
-            var help = new HelpAction();
-            help.Invoke(r);
-            return ClientRunner.Failed;
-        }
-        return await Run(r, words, ct).ConfigureAwait(false);
+        // fail2ban-client without a command prints its usage and fails.
+        new HelpAction().Invoke(r);
+        return ClientRunner.Failed;
     }
 
     internal Task<int> Run(ParseResult r, IReadOnlyList<string> words, CancellationToken ct)

@@ -8,8 +8,7 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     cancel.Cancel();
 };
-// -d is provided by the configuration area (src/j2b-client/Dump). Until Jail2Ban.Client.Dump.DumpCommand
-// exists on this branch the seam stays null and -d reports that it is unavailable; then this line
-// becomes: DumpHandler dump = Jail2Ban.Client.Dump.DumpCommand.Run;
-DumpHandler? dump = null;
+// -d / --dp: the configuration area's dump (src/j2b-client/Dump), passed in as a delegate so tests can
+// run the command line without reading a configuration tree.
+DumpHandler? dump = Jail2Ban.Client.Dump.DumpCommand.Run;
 return await ClientCommandLine.RunAsync(args, Console.Out, Console.Error, dump, cancel.Token);

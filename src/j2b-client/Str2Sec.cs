@@ -152,14 +152,15 @@ internal static partial class Str2Sec
         {
             if (a is long x && b is long y && op != '/')
             {
+                // (object) arms: otherwise C# would type the whole switch as double.
                 return op switch
                 {
-                    '+' => checked(x + y),
+                    '+' => (object)checked(x + y),
                     '-' => checked(x - y),
                     '*' => checked(x * y),
                     'f' => y == 0 ? throw new DivideByZeroException("integer division or modulo by zero") : FloorDiv(x, y),
                     '%' => y == 0 ? throw new DivideByZeroException("integer division or modulo by zero") : ((x % y) + y) % y,
-                    '^' => y >= 0 ? (long)Math.Pow(x, y) : Math.Pow(x, y),
+                    '^' => y >= 0 ? (object)(long)Math.Pow(x, y) : Math.Pow(x, y),
                     _ => throw new FormatException("bad operator"),
                 };
             }

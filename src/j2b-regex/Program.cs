@@ -1,3 +1,13 @@
-// Entry point placeholder: the command table is built in the issue that owns this executable.
-Console.Error.WriteLine("j2b-regex: not built yet");
-return 1;
+using Jail2Ban.Core.Filtering;
+using Jail2Ban.Regex;
+
+// j2b-regex: fail2ban-regex's command line; the logic lives in RegexTool.
+var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+try
+{
+    return RegexCommand.Invoke(args, stdout, Console.Error, TimeProvider.System, new SystemHostResolver());
+}
+finally
+{
+    stdout.Flush();
+}

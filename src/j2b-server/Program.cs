@@ -1,3 +1,7 @@
-// Entry point placeholder: the command table is built in the issue that owns this executable.
-Console.Error.WriteLine("j2b-server: not built yet");
-return 1;
+// j2b-server: fail2ban-server's command line on a Generic Host.
+//   options      -> ServerCommandLine (getopt rules, System.CommandLine values)
+//   what to do   -> ServerCommands (help, version, client pass-through, -t, -b, run)
+//   the server   -> Jail2Ban.Server.Hosting.ServerHost (log, pid file, signals, sd_notify, runtime seam)
+using Jail2Ban.ServerHost;
+
+return await ServerCommands.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);

@@ -103,11 +103,15 @@ internal sealed class ActionCommandBuilder
     /// <c>&lt;ips-lines&gt;</c>, <c>&lt;ips-count&gt;</c>. Addresses go through the same protection as any
     /// dynamic value (a newline-joined list travels as a positional parameter).
     /// </summary>
-    public ActionCommand ForBulk(string bulkOption, IReadOnlyList<ActionTicket> tickets, ActionInfo familyInfo)
+    public ActionCommand ForBulk(string bulkOption, IReadOnlyList<ActionTicket> tickets, ActionInfo familyInfo) =>
+        ForBulk(bulkOption, tickets.Select(t => new ActionInfo(t, familyInfo.Jail)).ToArray(), familyInfo);
+
+    /// <inheritdoc cref="ForBulk(string, IReadOnlyList{ActionTicket}, ActionInfo)"/>
+    public ActionCommand ForBulk(string bulkOption, IReadOnlyList<ActionInfo> tickets, ActionInfo familyInfo)
     {
         var text = Static("<" + bulkOption + ">", familyInfo.Family);
         if (text.Length == 0 || text == "<" + bulkOption + ">") return ActionCommand.Empty;
-        var ips = tickets.Select(t => ActionAddress.Parse(t.IpText).Text).ToArray();
+        var ips = tickets.Select(t => t.TryGet("ip", out var ip) ? ip : t.Ticket.IpText).ToArray();
         string? Lookup(string tag) => tag switch
         {
             "ips" => string.Join(", ", ips),

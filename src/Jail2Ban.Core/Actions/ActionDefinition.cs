@@ -14,7 +14,7 @@ namespace Jail2Ban.Core.Actions;
 /// <c>actionunban_bulk</c> — one command for many tickets of one family, with the dynamic tags
 /// <c>&lt;ips&gt;</c> (addresses joined by <c>", "</c>), <c>&lt;ips-lines&gt;</c> (joined by newline),
 /// <c>&lt;ips-count&gt;</c>; <c>actionbulk_size</c> — at most that many tickets per command
-/// (default 500, keeps the script far below Linux's 128 KiB single-argument limit).
+/// (default 1000: at most ~41 KB of addresses, far below Linux's 128 KiB limit for one argument).
 /// </remarks>
 internal sealed record ActionDefinition(string Name, IReadOnlyDictionary<string, string> Options)
 {
@@ -61,7 +61,7 @@ internal sealed record ActionDefinition(string Name, IReadOnlyDictionary<string,
     public bool HasBulkUnban => !string.IsNullOrWhiteSpace(Get(BulkUnbanKey));
 
     public int BulkSize =>
-        Get(BulkSizeKey) is { } v && int.TryParse(v, out var n) && n > 0 ? n : 500;
+        Get(BulkSizeKey) is { } v && int.TryParse(v, out var n) && n > 0 ? n : 1000;
 
     /// <summary>fail2ban's boolean words, plus Python's <c>True</c> as the client dump prints it.</summary>
     internal static bool PyBool(string? value) =>

@@ -66,6 +66,8 @@ internal sealed class ActionInfo
 
     public ActionTicket Ticket { get; }
 
+    public IActionJailContext Jail => _jail;
+
     /// <summary>
     /// The info fail2ban uses for start/stop/flush/check/reload: an empty ticket, <c>&lt;time&gt;</c>
     /// = now (float), <c>&lt;family&gt;</c> = the family being operated on (§4.3).

@@ -179,8 +179,7 @@ internal sealed class CommandAction
                 var ok = false;
                 if (hasBulk)
                 {
-                    var cmd = Builder.ForBulk(bulkKey, chunk.Select(i => i.Ticket).ToArray(),
-                        ActionInfo.ForOperation(_jail, Now, family));
+                    var cmd = Builder.ForBulk(bulkKey, chunk, ActionInfo.ForOperation(_jail, Now, family));
                     ok = await Exec(cmd, bulkKey, ct).ConfigureAwait(false);
                     if (ok && !unban) SetStarted(family, GetStarted(family) | 3);
                 }

@@ -19,7 +19,18 @@ internal sealed class ConfigReadContext(IConfigFileSystem fs, string baseDir)
 
     public List<ConfigDiagnostic> Diagnostics { get; } = [];
 
+    private readonly HashSet<string> warnedOnce = new(StringComparer.Ordinal);
+
     public void Warn(string message, SourceLocation? at = null) => Diagnostics.Add(new(DiagnosticSeverity.Warning, message, at));
+
+    /// <summary>A warning reported only the first time (fail2ban repeats some per option).</summary>
+    public void WarnOnce(string message, SourceLocation? at = null)
+    {
+        if (warnedOnce.Add(message))
+        {
+            Warn(message, at);
+        }
+    }
 
     public void Notice(string message, SourceLocation? at = null) => Diagnostics.Add(new(DiagnosticSeverity.Notice, message, at));
 
@@ -109,13 +120,14 @@ internal sealed partial class ConfigStore(ConfigReadContext context)
         candidates = candidates.Where(fs.LinkExists).ToList();
         if (candidates.Count == 0)
         {
-            Context.Error($"Found no accessible config files for '{name}' under {Context.BaseDir}");
+            // fail2ban logs this as an error but goes on with defaults (a missing filter/action is reported by the jail).
+            Context.Warn($"Found no accessible config files for '{name}' under {Context.BaseDir}");
             return false;
         }
         ReadFiles(candidates);
         if (FilesRead.Count == 0)
         {
-            Context.Error($"Found no accessible config files for '{name}' under {Context.BaseDir}");
+            Context.Warn($"Found no accessible config files for '{name}' under {Context.BaseDir}");
             return false;
         }
         return true;
@@ -336,15 +348,31 @@ internal sealed partial class ConfigStore(ConfigReadContext context)
     }
 
     /// <summary>configparser.get: vars, then the section, then [DEFAULT]; interpolated unless raw.</summary>
-    public string? Get(string section, string option, IReadOnlyDictionary<string, string?>? vars, bool raw = false)
-    {
-        OrderedDictionary<string, ConfigEntry>? sec = null;
-        if (!Sections.TryGetValue(section, out sec) && section != IniFileParser.DefaultSection)
+    public string? Get(string section, string option, IReadOnlyDictionary<string, string?>? vars, bool raw = false) =>
+        TryGet(section, option, vars, out var value, raw) switch
         {
-            throw new NoSectionException(section);
+            LookupResult.Found => value,
+            LookupResult.NoSection => throw new NoSectionException(section),
+            _ => throw new NoOptionException(section, PyStr.Lower(option)),
+        };
+
+    /// <summary>Outcome of a lookup; the reader probes many absent options, so misses must not cost an exception.</summary>
+    public enum LookupResult
+    {
+        Found,
+        NoSection,
+        NoOption,
+    }
+
+    /// <summary>Like <see cref="Get"/> but reports a missing section or option instead of throwing.</summary>
+    public LookupResult TryGet(string section, string option, IReadOnlyDictionary<string, string?>? vars, out string? value, bool raw = false)
+    {
+        value = null;
+        if (!Sections.TryGetValue(section, out var sec) && section != IniFileParser.DefaultSection)
+        {
+            return LookupResult.NoSection;
         }
         option = PyStr.Lower(option);
-        string? value;
         SourceLocation? origin = null;
         if (vars is not null && vars.TryGetValue(option, out var vv))
         {
@@ -362,19 +390,28 @@ internal sealed partial class ConfigStore(ConfigReadContext context)
         }
         else
         {
-            throw new NoOptionException(section, option);
+            return LookupResult.NoOption;
         }
         if (raw || value is null || !value.Contains('%'))
         {
-            return value;
+            return LookupResult.Found;
         }
         var sb = new StringBuilder(value.Length + 64);
         Interpolate(sb, value, section, sec, option, vars, origin, 1);
-        return sb.ToString();
+        value = sb.ToString();
+        return LookupResult.Found;
     }
 
     /// <summary>get_ex: 'sec/opt' reads another section (known/ = KNOWN/&lt;section&gt; then the section; default/ = DEFAULT).</summary>
-    public string? GetEx(string section, string option, IReadOnlyDictionary<string, string?>? vars)
+    public string? GetEx(string section, string option, IReadOnlyDictionary<string, string?>? vars) =>
+        TryGetEx(section, option, vars, out var value) switch
+        {
+            LookupResult.Found => value,
+            LookupResult.NoSection => throw new NoSectionException(section),
+            _ => throw new NoOptionException(section, PyStr.Lower(option)),
+        };
+
+    public LookupResult TryGetEx(string section, string option, IReadOnlyDictionary<string, string?>? vars, out string? value)
     {
         if (option.Contains('/'))
         {
@@ -387,17 +424,14 @@ internal sealed partial class ConfigStore(ConfigReadContext context)
                 string[] candidates = lower == "known" ? ["KNOWN/" + section, section] : [lower != "default" ? sec : IniFileParser.DefaultSection];
                 foreach (var c in candidates)
                 {
-                    try
+                    if (TryGet(c, opt, null, out value) == LookupResult.Found)
                     {
-                        return Get(c, opt, null);
-                    }
-                    catch (Exception e) when (e is NoSectionException or NoOptionException)
-                    {
+                        return LookupResult.Found;
                     }
                 }
             }
         }
-        return Get(section, option, vars);
+        return TryGet(section, option, vars, out value);
     }
 
     /// <summary>BasicInterpolation._interpolate_some plus fail2ban's __name__ and %(section/option)s (§1.5).</summary>

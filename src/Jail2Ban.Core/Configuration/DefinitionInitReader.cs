@@ -39,22 +39,18 @@ internal static class OptionReading
             {
                 continue;
             }
-            string? v;
-            try
-            {
-                v = cfg.Get(section, t.Name, vars);
-            }
-            catch (NoSectionException)
+            var found = cfg.TryGet(section, t.Name, vars, out var v);
+            if (found == ConfigStore.LookupResult.NoSection)
             {
                 if (shouldExist)
                 {
-                    throw;
+                    throw new NoSectionException(section);
                 }
-                cfg.Context.Error($"No section: '{section}'");
+                cfg.Context.WarnOnce($"No section '{section}' in {cfg.FilesRead.FirstOrDefault() ?? "(no file)"}: using defaults");
                 values[t.Name] = t.Default;
                 continue;
             }
-            catch (NoOptionException)
+            if (found == ConfigStore.LookupResult.NoOption)
             {
                 if (t.Default is not null)
                 {
@@ -182,11 +178,7 @@ internal abstract class DefinitionInitReader
         {
             return v;
         }
-        try
-        {
-            v = Cfg.GetEx("Definition", name, pOptsVars);
-        }
-        catch (Exception e) when (e is NoSectionException or NoOptionException)
+        if (Cfg.TryGetEx("Definition", name, pOptsVars, out v) != ConfigStore.LookupResult.Found)
         {
             v = null;
         }

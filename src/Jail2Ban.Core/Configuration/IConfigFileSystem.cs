@@ -53,6 +53,10 @@ public sealed class PhysicalConfigFileSystem : IConfigFileSystem
 
     public IReadOnlyList<string> ListDirectory(string path, bool directoriesOnly)
     {
+        if (!Directory.Exists(path.Length == 0 ? "." : path))
+        {
+            return []; // the common case (no X.d directory): avoid a thrown DirectoryNotFoundException
+        }
         try
         {
             var dir = new DirectoryInfo(path.Length == 0 ? "." : path);
@@ -131,9 +135,14 @@ internal static class PyGlob
 
     private static void AddMatches(IConfigFileSystem fs, string dir, string pattern, bool dirOnly, List<string> into)
     {
+        var names = fs.ListDirectory(dir.Length == 0 ? "." : dir, dirOnly);
+        if (names.Count == 0)
+        {
+            return;
+        }
         var regex = FnmatchRegex(pattern);
         var hiddenPattern = pattern.StartsWith('.');
-        foreach (var name in fs.ListDirectory(dir.Length == 0 ? "." : dir, dirOnly))
+        foreach (var name in names)
         {
             if (!hiddenPattern && name.StartsWith('.'))
             {

@@ -139,7 +139,8 @@ public sealed class FilterRegexException(string message, Exception? inner = null
 /// </summary>
 public sealed class FilterRegexCompiler(TimeSpan matchTimeout, bool compiled = true)
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
+    // wall-clock based in .NET: generous, so a loaded machine does not abort sane patterns
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<(string Pattern, bool Dns, bool Multiline), FilterRegex> _cache = new();
 

@@ -10,7 +10,9 @@ namespace Jail2Ban.Core.Filtering;
 public static partial class RegexTags
 {
     public const string Ip4 = @"(?:::f{4,6}:)?(?P<ip4>(?:\d{1,3}\.){3}\d{1,3})";
-    public const string Ip6 = @"(?P<ip6>(?:[0-9a-fA-F]{1,4}::?|:){1,7}(?:[0-9a-fA-F]{1,4}|(?<=:):))";
+    // fail2ban 1.0.2 (the installed oracle) has "|::" in the repeated group where HEAD has "|:"; both pass the
+    // sample tests, and 1.0.2's keeps j2b-regex output identical to the installed fail2ban-regex.
+    public const string Ip6 = @"(?P<ip6>(?:[0-9a-fA-F]{1,4}::?|::){1,7}(?:[0-9a-fA-F]{1,4}|(?<=:):))";
     public const string Dns = @"(?P<dns>[\w\-.^_]*\w)";
     public const string Addr = @"\[?(?:" + Ip4 + "|" + Ip6 + @")\]?";
     public const string HostWithDns = "(?:" + Addr + "|" + Dns + ")";

@@ -59,27 +59,40 @@ internal sealed class BlocklistCsvAction : IBuiltinAction
 
     public Task StartAsync(CancellationToken cancellationToken) => _store.FlushAsync(cancellationToken);
 
-    public async Task BanAsync(BanEvent ban, CancellationToken cancellationToken)
+    // Ban and unban change the shared state and return; the files follow within
+    // milliseconds, several changes per write when they come in bursts (CoalescingWriter).
+    public Task BanAsync(BanEvent ban, CancellationToken cancellationToken)
     {
         var row = Prepare(ban);
-        await _store.SetAsync(row, cancellationToken).ConfigureAwait(false);
-        if (_history is not null)
-        {
-            await _history.AppendAsync("ban", row, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        }
+        _store.Set(row);
+        _history?.Append("ban", row, _time.GetUtcNow());
+        return Task.CompletedTask;
     }
 
-    public async Task UnbanAsync(BanEvent ban, CancellationToken cancellationToken)
+    public Task UnbanAsync(BanEvent ban, CancellationToken cancellationToken)
     {
         var row = Prepare(ban);
-        await _store.RemoveAsync(row.Jail, row.Id, cancellationToken).ConfigureAwait(false);
-        if (_history is not null)
-        {
-            await _history.AppendAsync("unban", row, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        }
+        _store.Remove(row.Jail, row.Id);
+        _history?.Append("unban", row, _time.GetUtcNow());
+        return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => _store.RemoveJailAsync(_jail, cancellationToken);
+    /// <summary>Removes this jail's rows and waits until both files are on disk.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _store.RemoveJail(_jail);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Returns when every change made so far is written (tests, stop).</summary>
+    internal async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await _store.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (_history is not null)
+        {
+            await _history.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private BanEvent Prepare(BanEvent ban)
     {

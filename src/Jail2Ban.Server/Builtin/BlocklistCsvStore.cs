@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.Logging;
 
 namespace Jail2Ban.Server.Builtin;
 
@@ -8,8 +9,8 @@ namespace Jail2Ban.Server.Builtin;
 /// write <c>file=/x.csv</c> get the same store (see <see cref="BlocklistCsvRegistry"/>), so the
 /// file is a consistent union of their bans. Each change rewrites the file through a temporary
 /// file in the same directory followed by a rename, so a reader (a router's fetch, a cron job)
-/// never sees a half-written file. Concurrent changes are coalesced: a writer that finds its
-/// change already written by another writer returns without writing again.
+/// never sees a half-written file. Changes are written in the background by a
+/// <see cref="CoalescingWriter"/>: one rewrite per burst of changes, not one per change.
 /// </summary>
 internal sealed class BlocklistCsvStore
 {
@@ -17,7 +18,7 @@ internal sealed class BlocklistCsvStore
         ["date", "time", "ip", "jail", "failures", "bantime", "expires", "bancount", "matches"];
 
     private readonly Lock _stateLock = new();
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly CoalescingWriter _writer;
 
     // Keyed by (jail, id): the same address banned by two jails is two rows, as in fail2ban
     // where each jail owns its ban. Insertion order is kept so the file reads chronologically.
@@ -26,10 +27,11 @@ internal sealed class BlocklistCsvStore
     private long _version;
     private long _writtenVersion = -1;
 
-    public BlocklistCsvStore(string path, TimeZoneInfo zone)
+    public BlocklistCsvStore(string path, TimeZoneInfo zone, Action<string, Exception> onError)
     {
         Path = path;
         Zone = zone;
+        _writer = new CoalescingWriter(WriteIfChangedAsync, ex => onError(path, ex));
     }
 
     public string Path { get; }
@@ -47,7 +49,8 @@ internal sealed class BlocklistCsvStore
         }
     }
 
-    public Task SetAsync(BanEvent ban, CancellationToken ct)
+    /// <summary>Adds or replaces the row of (jail, id); the file follows in the background.</summary>
+    public void Set(BanEvent ban)
     {
         lock (_stateLock)
         {
@@ -61,10 +64,10 @@ internal sealed class BlocklistCsvStore
             _version++;
         }
 
-        return FlushAsync(ct);
+        _writer.Kick();
     }
 
-    public Task RemoveAsync(string jail, string id, CancellationToken ct)
+    public void Remove(string jail, string id)
     {
         lock (_stateLock)
         {
@@ -75,10 +78,10 @@ internal sealed class BlocklistCsvStore
             }
         }
 
-        return FlushAsync(ct);
+        _writer.Kick();
     }
 
-    public Task RemoveJailAsync(string jail, CancellationToken ct)
+    public void RemoveJail(string jail)
     {
         lock (_stateLock)
         {
@@ -93,41 +96,40 @@ internal sealed class BlocklistCsvStore
             }
         }
 
-        return FlushAsync(ct);
+        _writer.Kick();
     }
 
-    /// <summary>Writes the file unless the current state is already on disk.</summary>
-    public async Task FlushAsync(CancellationToken ct)
+    /// <summary>Returns when every change made before the call is on disk (the file exists after the first call).</summary>
+    public Task FlushAsync(CancellationToken ct) => _writer.FlushAsync(ct);
+
+    // Called by the writer, one at a time. True when changes arrived during the write.
+    private async Task<bool> WriteIfChangedAsync(CancellationToken ct)
     {
-        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        string text;
+        long version;
+        lock (_stateLock)
         {
-            string text;
-            long version;
-            lock (_stateLock)
+            if (_writtenVersion == _version)
             {
-                if (_writtenVersion == _version)
-                {
-                    return;
-                }
-
-                version = _version;
-                var sb = new StringBuilder();
-                Csv.AppendRow(sb, Header);
-                foreach (var key in _order)
-                {
-                    Csv.AppendRow(sb, Format(_rows[key]));
-                }
-
-                text = sb.ToString();
+                return false;
             }
 
-            await WriteAtomicallyAsync(Path, text, ct).ConfigureAwait(false);
-            _writtenVersion = version;
+            version = _version;
+            var sb = new StringBuilder();
+            Csv.AppendRow(sb, Header);
+            foreach (var key in _order)
+            {
+                Csv.AppendRow(sb, Format(_rows[key]));
+            }
+
+            text = sb.ToString();
         }
-        finally
+
+        await WriteAtomicallyAsync(Path, text, ct).ConfigureAwait(false);
+        lock (_stateLock)
         {
-            _writeGate.Release();
+            _writtenVersion = version;
+            return _writtenVersion != _version;
         }
     }
 
@@ -199,27 +201,61 @@ internal sealed class BlocklistCsvStore
 /// <summary>
 /// The append-only history CSV: one row per ban and per unban. Shared per path like the store.
 /// </summary>
-internal sealed class BlocklistCsvHistory(string path, TimeZoneInfo zone)
+internal sealed class BlocklistCsvHistory
 {
     internal static readonly string[] Header =
         ["event", "date", "time", "ip", "jail", "failures", "bantime", "expires", "bancount", "matches"];
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Lock _lock = new();
+    private readonly TimeZoneInfo _zone;
+    private readonly CoalescingWriter _writer;
+    private StringBuilder _pending = new();
 
-    public string Path { get; } = path;
-
-    public async Task AppendAsync(string evt, BanEvent ban, DateTimeOffset when, CancellationToken ct)
+    public BlocklistCsvHistory(string path, TimeZoneInfo zone, Action<string, Exception> onError)
     {
-        var row = BlocklistCsvStore.FormatRow(ban with { Time = evt == "ban" ? ban.Time : when }, zone);
+        Path = path;
+        _zone = zone;
+        _writer = new CoalescingWriter(AppendPendingAsync, ex => onError(path, ex));
+    }
+
+    public string Path { get; }
+
+    /// <summary>Queues one row; it is appended in the background, rows in call order.</summary>
+    public void Append(string evt, BanEvent ban, DateTimeOffset when)
+    {
+        var row = BlocklistCsvStore.FormatRow(ban with { Time = evt == "ban" ? ban.Time : when }, _zone);
         if (evt != "ban")
         {
             // An unban row keeps the original expiry so the history shows early releases.
             row[6] = ban.Expires is { } e
-                ? TimeZoneInfo.ConvertTime(e, zone).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)
+                ? TimeZoneInfo.ConvertTime(e, _zone).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)
                 : "never";
         }
 
-        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        lock (_lock)
+        {
+            Csv.AppendRow(_pending, [evt, .. row]);
+        }
+
+        _writer.Kick();
+    }
+
+    public Task FlushAsync(CancellationToken ct) => _writer.FlushAsync(ct);
+
+    private async Task<bool> AppendPendingAsync(CancellationToken ct)
+    {
+        StringBuilder batch;
+        lock (_lock)
+        {
+            if (_pending.Length == 0)
+            {
+                return false;
+            }
+
+            batch = _pending;
+            _pending = new StringBuilder();
+        }
+
         try
         {
             var dir = System.IO.Path.GetDirectoryName(Path);
@@ -228,21 +264,39 @@ internal sealed class BlocklistCsvHistory(string path, TimeZoneInfo zone)
                 Directory.CreateDirectory(dir);
             }
 
-            var sb = new StringBuilder();
-            var isNew = !File.Exists(Path) || new FileInfo(Path).Length == 0;
-            if (isNew)
+            if (!File.Exists(Path) || new FileInfo(Path).Length == 0)
             {
-                Csv.AppendRow(sb, Header);
+                var header = new StringBuilder();
+                Csv.AppendRow(header, Header);
+                batch.Insert(0, header.ToString());
             }
 
-            Csv.AppendRow(sb, [evt, .. row]);
-            var bytes = new UTF8Encoding(false).GetBytes(sb.ToString());
+            var bytes = new UTF8Encoding(false).GetBytes(batch.ToString());
             await using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, useAsync: true);
             await stream.WriteAsync(bytes, ct).ConfigureAwait(false);
         }
-        finally
+        catch
         {
-            _gate.Release();
+            // Keep the rows for the next attempt, in front of anything queued meanwhile.
+            lock (_lock)
+            {
+                var header = new StringBuilder();
+                Csv.AppendRow(header, Header);
+                var text = batch.ToString();
+                if (text.StartsWith(header.ToString(), StringComparison.Ordinal))
+                {
+                    text = text[header.Length..];
+                }
+
+                _pending.Insert(0, text);
+            }
+
+            throw;
+        }
+
+        lock (_lock)
+        {
+            return _pending.Length > 0;
         }
     }
 }
@@ -251,7 +305,7 @@ internal sealed class BlocklistCsvHistory(string path, TimeZoneInfo zone)
 /// One store and one history writer per full file path, per server (not static: two servers in
 /// one test process must not share files by accident).
 /// </summary>
-internal sealed class BlocklistCsvRegistry(TimeProvider time)
+internal sealed partial class BlocklistCsvRegistry(TimeProvider time, ILogger logger)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, BlocklistCsvStore> _stores = new(StringComparer.Ordinal);
@@ -266,7 +320,7 @@ internal sealed class BlocklistCsvRegistry(TimeProvider time)
         {
             if (!_stores.TryGetValue(full, out var store))
             {
-                store = new BlocklistCsvStore(full, Time.LocalTimeZone);
+                store = new BlocklistCsvStore(full, Time.LocalTimeZone, OnWriteError);
                 _stores[full] = store;
             }
 
@@ -281,11 +335,16 @@ internal sealed class BlocklistCsvRegistry(TimeProvider time)
         {
             if (!_histories.TryGetValue(full, out var history))
             {
-                history = new BlocklistCsvHistory(full, Time.LocalTimeZone);
+                history = new BlocklistCsvHistory(full, Time.LocalTimeZone, OnWriteError);
                 _histories[full] = history;
             }
 
             return history;
         }
     }
+
+    private void OnWriteError(string path, Exception ex) => LogWriteFailed(logger, path, ex.Message);
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Error, Message = "blocklist-csv: cannot write {Path}: {Reason}; retrying at the next change")]
+    private static partial void LogWriteFailed(ILogger logger, string path, string reason);
 }

@@ -39,7 +39,7 @@ internal sealed class BuiltinActionFactory : IDisposable
         {
             Timeout = System.Threading.Timeout.InfiniteTimeSpan,
         };
-        Csv = new BlocklistCsvRegistry(time);
+        Csv = new BlocklistCsvRegistry(time, _loggers.CreateLogger("Jail2Ban.Server.Builtin.BlocklistCsv"));
         _serverName = SafeHostName();
     }
 

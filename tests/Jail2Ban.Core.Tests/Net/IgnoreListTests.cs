@@ -84,3 +84,15 @@ public sealed class IgnoreListTests
         Assert.Equal(3, inner.Lookups);
     }
 }
+
+public sealed class SystemAddressTests
+{
+    [Fact]
+    public void Own_addresses_include_localhost()
+    {
+        // /etc/hosts resolution of "localhost" plus the interface list: no network needed.
+        var self = new SystemSelfAddressProvider(new SystemDnsResolver(), TimeProvider.System).GetSelfAddresses();
+        Assert.Contains(IPAddr.Parse("127.0.0.1"), self);
+        Assert.Empty(new SystemDnsResolver().Resolve("no-such-host.invalid").Addresses);
+    }
+}

@@ -20,10 +20,30 @@ public sealed class BlocklistCsvActionTests : IDisposable
 
     private string HistoryPath => Path.Combine(_dir, "history", "bans.csv");
 
+    private readonly List<IBuiltinAction> _actions = [];
+
     private IBuiltinAction Create(string jail, bool history = true) =>
-        _factory.Create(jail, "blocklist-csv", history
+        Track(_factory.Create(jail, "blocklist-csv", history
             ? new Dictionary<string, string> { ["file"] = FilePath, ["history"] = HistoryPath, ["name"] = jail, ["actname"] = "blocklist-csv" }
-            : new Dictionary<string, string> { ["file"] = FilePath });
+            : new Dictionary<string, string> { ["file"] = FilePath }));
+
+    private IBuiltinAction Track(IBuiltinAction action)
+    {
+        _actions.Add(action);
+        return action;
+    }
+
+    // Ban/unban return before the files are written (they follow in the background): wait
+    // for every action of the test, then read.
+    private async Task<List<string[]>> ReadCsvAsync(string path)
+    {
+        foreach (var action in _actions)
+        {
+            await ((BlocklistCsvAction)action).FlushAsync(default);
+        }
+
+        return ReadCsv(path);
+    }
 
     private static List<string[]> ReadCsv(string path)
     {
@@ -43,19 +63,19 @@ public sealed class BlocklistCsvActionTests : IDisposable
     {
         var action = Create("sshd");
         await action.StartAsync(default);
-        Assert.Equal([BlocklistCsvStore.Header], ReadCsv(FilePath));
+        Assert.Equal([BlocklistCsvStore.Header], await ReadCsvAsync(FilePath));
 
         await action.BanAsync(BuiltinFixtures.Ban("sshd", "192.0.2.10", failures: 5, bantime: TimeSpan.FromHours(1)), default);
-        var rows = ReadCsv(FilePath);
+        var rows = await ReadCsvAsync(FilePath);
         Assert.Equal(2, rows.Count);
         Assert.Equal(
             ["2026-11-22", "06:30:00", "192.0.2.10", "sshd", "5", "3600", "2026-11-22 07:30:00", "1", "sshd[42]: Failed password for root from 192.0.2.10 port 22 ssh2"],
             rows[1]);
 
         await action.UnbanAsync(BuiltinFixtures.Ban("sshd", "192.0.2.10"), default);
-        Assert.Single(ReadCsv(FilePath));
+        Assert.Single(await ReadCsvAsync(FilePath));
 
-        var history = ReadCsv(HistoryPath);
+        var history = await ReadCsvAsync(HistoryPath);
         Assert.Equal(BlocklistCsvHistory.Header, history[0]);
         Assert.Equal(["ban", "unban"], history.Skip(1).Select(r => r[0]));
         Assert.All(history.Skip(1), r => Assert.Equal("192.0.2.10", r[3]));
@@ -67,7 +87,7 @@ public sealed class BlocklistCsvActionTests : IDisposable
     {
         var action = Create("recidive", history: false);
         await action.BanAsync(BuiltinFixtures.Ban("recidive", "2001:db8::5") with { BanTime = null }, default);
-        var row = ReadCsv(FilePath)[1];
+        var row = (await ReadCsvAsync(FilePath))[1];
         Assert.Equal("2001:db8::5", row[2]);
         Assert.Equal("-1", row[5]);
         Assert.Equal("never", row[6]);
@@ -81,13 +101,13 @@ public sealed class BlocklistCsvActionTests : IDisposable
         await action.BanAsync(ban, default);
         await action.BanAsync(BuiltinFixtures.Ban("apache-auth", "raw,id\"with\nnewline"), default);
 
-        var rows = ReadCsv(FilePath);
+        var rows = await ReadCsvAsync(FilePath);
         Assert.Equal(3, rows.Count);
         Assert.All(rows, r => Assert.Equal(BlocklistCsvStore.Header.Length, r.Length));
         Assert.Equal(string.Join('\n', BuiltinFixtures.HostileMatches), rows[1][8]);
         Assert.Equal("raw,id\"with\nnewline", rows[2][2]);
 
-        var history = ReadCsv(HistoryPath);
+        var history = await ReadCsvAsync(HistoryPath);
         Assert.All(history, r => Assert.Equal(BlocklistCsvHistory.Header.Length, r.Length));
         Assert.Equal(string.Join('\n', BuiltinFixtures.HostileMatches), history[1][9]);
     }
@@ -95,9 +115,9 @@ public sealed class BlocklistCsvActionTests : IDisposable
     [Fact]
     public async Task MatchesCanBeLeftOut()
     {
-        var action = _factory.Create("sshd", "blocklist-csv", new Dictionary<string, string> { ["file"] = FilePath, ["matches"] = "no" });
+        var action = Track(_factory.Create("sshd", "blocklist-csv", new Dictionary<string, string> { ["file"] = FilePath, ["matches"] = "no" }));
         await action.BanAsync(BuiltinFixtures.Ban("sshd", "192.0.2.1", matches: BuiltinFixtures.HostileMatches), default);
-        Assert.Equal(string.Empty, ReadCsv(FilePath)[1][8]);
+        Assert.Equal(string.Empty, (await ReadCsvAsync(FilePath))[1][8]);
     }
 
     [Fact]
@@ -117,7 +137,7 @@ public sealed class BlocklistCsvActionTests : IDisposable
             }
         })));
 
-        var rows = ReadCsv(FilePath);
+        var rows = await ReadCsvAsync(FilePath);
         Assert.Equal(1 + (jails.Length * perJail), rows.Count);
         foreach (var jail in jails)
         {
@@ -126,7 +146,7 @@ public sealed class BlocklistCsvActionTests : IDisposable
             Assert.Equal(Enumerable.Range(0, perJail).Select(i => $"203.0.113.{i}").Order(), mine.Select(r => r[2]).Order());
         }
 
-        Assert.Equal(1 + (jails.Length * perJail), ReadCsv(HistoryPath).Count);
+        Assert.Equal(1 + (jails.Length * perJail), (await ReadCsvAsync(HistoryPath)).Count);
 
         // Unban half of one jail concurrently with a stop of another.
         await Task.WhenAll(
@@ -139,7 +159,7 @@ public sealed class BlocklistCsvActionTests : IDisposable
             }),
             actions[1].StopAsync(default));
 
-        rows = ReadCsv(FilePath);
+        rows = await ReadCsvAsync(FilePath);
         Assert.Equal(perJail / 2, rows.Count(r => r[3] == "sshd"));
         Assert.DoesNotContain(rows, r => r[3] == "postfix");
         Assert.Equal(perJail, rows.Count(r => r[3] == "dovecot"));
@@ -154,7 +174,7 @@ public sealed class BlocklistCsvActionTests : IDisposable
         await a.BanAsync(BuiltinFixtures.Ban("sshd", "192.0.2.99"), default);
         await b.BanAsync(BuiltinFixtures.Ban("recidive", "192.0.2.99"), default);
         await a.UnbanAsync(BuiltinFixtures.Ban("sshd", "192.0.2.99"), default);
-        var rows = ReadCsv(FilePath);
+        var rows = await ReadCsvAsync(FilePath);
         Assert.Equal(2, rows.Count);
         Assert.Equal("recidive", rows[1][3]);
     }
@@ -175,5 +195,17 @@ public sealed class BlocklistCsvActionTests : IDisposable
         var ex = Assert.Throws<BuiltinActionConfigException>(() => _factory.Create("sshd", "blocklist-csv", options));
         Assert.Contains(expected, ex.Message);
         Assert.Contains("blocklist-csv", ex.Message);
+    }
+
+    [Fact]
+    public async Task AnUnwritableFileNeverFailsABanButFailsTheFlush()
+    {
+        // A regular file used as a directory: every write attempt fails with an IOException.
+        var blocker = Path.Combine(_dir, "not-a-dir");
+        await File.WriteAllTextAsync(blocker, "x");
+        var action = Track(_factory.Create("sshd", "blocklist-csv", new Dictionary<string, string> { ["file"] = Path.Combine(blocker, "b.csv") }));
+        await action.BanAsync(BuiltinFixtures.Ban("sshd", "192.0.2.1"), default);
+        await action.UnbanAsync(BuiltinFixtures.Ban("sshd", "192.0.2.1"), default);
+        await Assert.ThrowsAnyAsync<IOException>(() => ((BlocklistCsvAction)action).FlushAsync(default));
     }
 }

@@ -323,6 +323,17 @@ public sealed class BanStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void In_memory_database_works_without_a_file()
+    {
+        using var store = BanStore.Open(":memory:", new ManualTime(Now));
+        Assert.True(store.Created);
+        store.AddJail("sshd");
+        store.AddBan("sshd", BanTicket("192.0.2.1", Now), 600);
+        Assert.Single(store.RestoreCurrentBans("sshd", 600, BanTimeIncrement.Disabled, 5));
+        Assert.False(store.Purge().Vacuumed);
+    }
+
+    [Fact]
     public void First_line_hash_is_sha1_of_the_line_with_newline()
     {
         // printf 'hello world\n' | sha1sum
@@ -341,11 +352,16 @@ public sealed class BanStoreTests(ITestOutputHelper output) : IDisposable
         const int n = 20000;
         var tickets = Enumerable.Range(0, n).Select(i => new BanWrite("sshd",
             BanTicket($"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}", Now - 200000), 600)).ToList();
+        // warm up (JIT, statement preparation), then measure
+        store.AddBans(Enumerable.Range(0, 200).Select(i => new BanWrite("sshd", BanTicket($"172.16.0.{i}", Now - 200000), 600)));
         var sw = Stopwatch.StartNew();
+        var json = tickets.Sum(w => BanDataJson.Serialize(w.Ticket, 10).Length);
+        var jsonMs = sw.ElapsedMilliseconds;
+        sw.Restart();
         store.AddBans(tickets);
         sw.Stop();
-        output.WriteLine($"AddBans: {n} bans in one transaction: {sw.ElapsedMilliseconds} ms");
-        Assert.Equal([n.ToString(CultureInfo.InvariantCulture)], Query(file, "SELECT count(*) FROM bips"));
+        output.WriteLine($"AddBans: {n} bans in one transaction: {sw.ElapsedMilliseconds} ms (JSON alone {jsonMs} ms, {json} bytes)");
+        Assert.Equal([(n + 200).ToString(CultureInfo.InvariantCulture)], Query(file, "SELECT count(*) FROM bips"));
 
         // some recent ones survive the purge
         store.AddBans(Enumerable.Range(0, 10).Select(i => new BanWrite("sshd", BanTicket($"192.0.2.{i}", Now - 10), 600)));
@@ -355,7 +371,7 @@ public sealed class BanStoreTests(ITestOutputHelper output) : IDisposable
         sw.Stop();
         var after = new FileInfo(file).Length;
         output.WriteLine($"Purge: removed {result.Bans} bans/{result.Bips} bips in {sw.ElapsedMilliseconds} ms; file {before} -> {after} bytes (vacuum {result.Vacuumed})");
-        Assert.Equal((n, n), (result.Bans, result.Bips));
+        Assert.Equal((n + 200, n + 200), (result.Bans, result.Bips));
         Assert.True(result.Vacuumed);
         Assert.True(after < before / 10, $"{before} -> {after}");
         Assert.Equal(10, store.GetCurrentBans("sshd").Count);

@@ -32,6 +32,7 @@ public sealed class DateDetector
     private readonly TimeProvider clock;
     private readonly LocalClock localClock;
     private readonly int? defaultOffsetMinutes;
+    private readonly bool defaultsInUse;
 
     // Learned position of the last date: distance (start), char before it, char at it;
     // end position, char before the end, char at the end. -1 = no character.
@@ -77,6 +78,13 @@ public sealed class DateDetector
             }
         }
         localClock = new LocalClock(zone);
+        // fail2ban builds its default templates when the list is empty or has a special entry; from
+        // then on, custom entries equal to an anchored default share its weight of 100.
+        defaultsInUse = datePatterns.Count == 0 || datePatterns.Any(p =>
+        {
+            var key = DateTemplateFactory.KeyOf(p);
+            return key is "{^LN-BEG}" or "{DEFAULT}" || key.Contains("{DATE}", StringComparison.Ordinal);
+        });
         foreach (var p in datePatterns)
         {
             AppendTemplate(p);
@@ -112,13 +120,16 @@ public sealed class DateDetector
         templates.Select(e => new DateTemplateInfo(e.Template.Name, e.Template.Pattern, e.Template.PythonRegex,
             e.Hits, e.Weight, e.Template.Weight)).ToArray();
 
+    /// <summary>The template objects in their current order (for tests and diagnostics).</summary>
+    internal IReadOnlyList<DateTemplate> TemplateObjects => templates.Select(e => e.Template).ToArray();
+
     /// <summary>
     /// Finds the date of one line (fail2ban's <c>matchTime</c> + <c>getTime</c>), learning from it.
     /// </summary>
     /// <param name="line">The log line (as the filter sees it).</param>
     /// <param name="now">Current time, epoch seconds: used for dates without a year or day, and the year rollover.</param>
     /// <returns>Null when no template matches.</returns>
-    /// <exception cref="UnknownTimeZoneAbbreviationException">The date has an unknown zone abbreviation (fail2ban's uncaught KeyError).</exception>
+    /// <exception cref="DateConversionException">The date has an unknown zone abbreviation, or the pattern gives only one of month/day (fail2ban's uncaught KeyError/TypeError).</exception>
     public DateHit? Find(string line, double now)
     {
         var (match, entry) = MatchTime(line);
@@ -197,7 +208,7 @@ public sealed class DateDetector
 
     private void AppendTemplate(string pattern)
     {
-        var key = pattern.Contains('%') ? pattern : pattern.ToUpperInvariant();
+        var key = DateTemplateFactory.KeyOf(pattern);
         if (key is "{^LN-BEG}" or "{DEFAULT}")
         {
             AddDefaultTemplates(key == "{^LN-BEG}" ? t => (t.Flags & DateTemplateFlags.LineBegin) != 0 : null);
@@ -209,6 +220,10 @@ public sealed class DateDetector
             return;
         }
         var template = key == "{NONE}" ? factory.Get("{UNB}^", key) : factory.Get(pattern, key);
+        if (defaultsInUse)
+        {
+            template = factory.WithDefaultWeight(template, key);
+        }
         Append(template, ignoreDuplicate: false);
     }
 

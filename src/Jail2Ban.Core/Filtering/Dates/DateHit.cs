@@ -33,13 +33,14 @@ public sealed record DateTemplateInfo(string Name, string? Pattern, string Regex
 public sealed class DatePatternException(string message, Exception? inner = null) : ArgumentException(message, inner);
 
 /// <summary>
-/// A date matched with a time zone abbreviation that fail2ban does not know (for example
-/// <c>XYZ Apr 16 21:05:29</c>). fail2ban raises KeyError here, which the date code does not
-/// catch: the server drops the whole line ("Failed to process line") and fail2ban-regex
-/// crashes (spec §3.5). Callers decide which of those to imitate.
+/// The date conversion failed in a way fail2ban does not catch (anything but ValueError):
+/// an unknown time zone abbreviation (<c>XYZ Apr 16 21:05:29</c>: KeyError), or a custom pattern
+/// that gives a month without a day or a day without a month (TypeError). The server drops the
+/// whole line ("Failed to process line") and fail2ban-regex crashes (spec §3.5). Callers decide
+/// which of those to imitate.
 /// </summary>
-public sealed class UnknownTimeZoneAbbreviationException(string abbreviation)
-    : Exception($"Unknown time zone abbreviation '{abbreviation}' in the date of the line")
+public sealed class DateConversionException(string pythonError, string message) : Exception(message)
 {
-    public string Abbreviation { get; } = abbreviation;
+    /// <summary>The Python exception fail2ban raises here: "KeyError" or "TypeError".</summary>
+    public string PythonError { get; } = pythonError;
 }

@@ -43,8 +43,9 @@ internal sealed class DateTemplate
     internal required string PythonRegex { get; init; }
     /// <summary>
     /// The .NET regex. It starts interpreted (cheap to build: a filter may create dozens of
-    /// templates that never match) and is replaced by a compiled one once the template has been
-    /// searched <see cref="CompileAfterUses"/> times, so the templates a log really exercises run fast.
+    /// templates that never match). Once the template has been searched <see cref="CompileAfterUses"/>
+    /// times, a compiled copy is built and JIT-warmed on a pool thread and then swapped in, so the
+    /// templates a log really exercises run fast without stalling the line being processed.
     /// </summary>
     internal Regex Regex
     {
@@ -53,15 +54,21 @@ internal sealed class DateTemplate
             // Racy counting is fine: promotion happening a little early or twice is harmless.
             if (uses < CompileAfterUses && ++uses == CompileAfterUses)
             {
-                regex = new Regex(regex.ToString(), regex.Options | RegexOptions.Compiled);
+                var interpreted = regex;
+                Task.Run(() =>
+                {
+                    var compiled = new Regex(interpreted.ToString(), interpreted.Options | RegexOptions.Compiled);
+                    compiled.Match("2005-01-23 21:59:59 Jan 23 1124013600"); // JIT here, not on the log thread
+                    regex = compiled;
+                });
             }
             return regex;
         }
         init => regex = value;
     }
 
-    internal const int CompileAfterUses = 256;
-    private Regex regex = null!;
+    internal const int CompileAfterUses = 512;
+    private volatile Regex regex = null!;
     private int uses;
     internal required DateTemplateFlags Flags { get; init; }
     internal required DateTemplateKind Kind { get; init; }

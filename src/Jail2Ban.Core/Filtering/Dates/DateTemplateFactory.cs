@@ -65,10 +65,13 @@ internal sealed partial class DateTemplateFactory
             // Not yet line-anchored: add a copy anchored at line start, preferred by the reordering.
             if (!t.Name.StartsWith(LineBeginMarker, StringComparison.Ordinal) && !t.Name.StartsWith('^'))
             {
-                var t2 = Wrap(t, s => LineBeginMarker + s);
+                var wrapped = LineBeginMarker + (t.Pattern ?? t.Name);
+                var t2 = Get(wrapped);
                 if (t2.Name != t.Name)
                 {
-                    anchored.Add(t2.WithWeight(100.0));
+                    var heavy = t2.WithWeight(100.0);
+                    weighted[KeyOf(wrapped)] = heavy;
+                    anchored.Add(heavy);
                 }
             }
         }
@@ -99,12 +102,28 @@ internal sealed partial class DateTemplateFactory
     /// <param name="key">The name under which fail2ban looks it up; by default the entry, upper-cased when it has no <c>%</c>.</param>
     internal DateTemplate Get(string pattern, string? key = null)
     {
-        key ??= pattern.Contains('%') ? pattern : pattern.ToUpperInvariant();
-        // Like fail2ban's pattern cache: templates are immutable and shared by all detectors.
-        return cache.GetOrAdd((pattern, key), k => Create(k.Pattern, k.Key));
+        key ??= KeyOf(pattern);
+        // Like fail2ban's pattern cache, keyed by the key only (so "{^ln-beg}epoch" and
+        // "{^LN-BEG}Epoch" are one template); templates are immutable and shared by all detectors.
+        return cache.GetOrAdd(key, k => Create(pattern, k));
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Pattern, string Key), DateTemplate> cache = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTemplate> cache = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTemplate> weighted = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The template for a custom entry once fail2ban's default templates exist in the process:
+    /// fail2ban sets weight 100 on its (shared, cached) anchored default copies, so a custom entry
+    /// that is one of them (e.g. <c>{^LN-BEG}Epoch</c>) has weight 100 too.
+    /// </summary>
+    internal DateTemplate WithDefaultWeight(DateTemplate t, string key)
+    {
+        _ = defaults.Value;
+        return weighted.TryGetValue(key, out var w) ? w : t;
+    }
+
+    /// <summary>fail2ban's cache key of a datepattern entry: upper-cased unless it has a <c>%</c>.</summary>
+    internal static string KeyOf(string pattern) => pattern.Contains('%') ? pattern : pattern.ToUpperInvariant();
 
     private DateTemplate Create(string pattern, string key)
     {

@@ -139,6 +139,12 @@ public static partial class LogTimeZone
             var r = TryParseFixedOffset(value, out int minutes, out var bad);
             if (r == ZoneParse.Ok)
             {
+                // .NET zones stop at ±14:00; fail2ban would accept e.g. "Y-12" (-24:00), which no log uses.
+                if (Math.Abs(minutes) > 14 * 60)
+                {
+                    throw new ArgumentException(
+                        $"Unknown or unsupported time zone: '{value}' (offset {minutes / 60.0:+0.##;-0.##} h is beyond ±14 h)", nameof(value));
+                }
                 return CreateFixed(value, minutes);
             }
             throw new ArgumentException(

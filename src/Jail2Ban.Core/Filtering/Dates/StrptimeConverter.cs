@@ -6,7 +6,7 @@ namespace Jail2Ban.Core.Filtering.Dates;
 /// <summary>
 /// Matched date fields → epoch seconds, as fail2ban's strptime variant does (spec §3.4).
 /// Returns null where fail2ban raises ValueError (invalid date: the line has "no date");
-/// throws <see cref="UnknownTimeZoneAbbreviationException"/> where it raises KeyError.
+/// throws <see cref="DateConversionException"/> where it raises KeyError/TypeError.
 /// </summary>
 internal static class StrptimeConverter
 {
@@ -162,7 +162,7 @@ internal static class StrptimeConverter
                         case LogTimeZone.ZoneParse.Invalid:
                             return null;
                         default:
-                            throw new UnknownTimeZoneAbbreviationException(bad!);
+                            throw new DateConversionException("KeyError", $"Unknown time zone abbreviation '{bad}' in the date of the line");
                     }
                     break;
                 default:
@@ -222,7 +222,8 @@ internal static class StrptimeConverter
         }
         else if (!hasMonth || !hasDay)
         {
-            return null; // only one of month/day: Python fails building the datetime
+            // Only one of month/day: Python fails building the datetime with TypeError (not caught).
+            throw new DateConversionException("TypeError", "The date pattern gives a month without a day or a day without a month");
         }
 
         if (year is < 1 or > 9999 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month)

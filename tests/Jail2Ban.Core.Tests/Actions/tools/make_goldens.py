@@ -330,7 +330,7 @@ def main():
                ["v4", "v6", "restored", "hostile"])
     # Error handling (spec 4.7): which commands run when some fail. fail = op -> failing call numbers.
     for name, extra, fail, seq in SCENARIOS:
-        opts = [o for o in SCEN_OPTIONS if o[0] not in dict(extra)] + extra
+        opts = [o for o in SCEN_OPTIONS if o[0] not in dict(extra)] + [o for o in extra if o[1] is not None]
         write_case("scenario." + name, {"kind": "project-probe"}, opts, "scen", "scen", ["v4", "v6"], fail, seq)
 
 
@@ -358,6 +358,8 @@ SCENARIOS = [
     ("flush-fails", [], {"actionflush": [1]}, _BAN + [("consistencyCheck", None)]),
     ("not-on-demand", [["actionstart_on_demand", False]], {}, _BAN),
     ("same-stop-both-families", [["actionstop", "echo stop all"]], {}, _BAN),
+    ("no-families-check-after-flush-failure", [["custom?family=inet6", None]], {"actionflush": [1], "actioncheck": [1, 2, 3]},
+     [("start", None), ("ban", "v4"), ("ban", "v6"), ("flush", None), ("consistencyCheck", None), ("stop", None)]),
 ]
 
 

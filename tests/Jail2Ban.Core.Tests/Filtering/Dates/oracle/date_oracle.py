@@ -5,6 +5,7 @@ Usage: TZ=Europe/Zurich /usr/bin/python3 date_oracle.py < cases.tsv
 Input lines: <datepattern entries joined by ' || ' or '-' for default> TAB <now> TAB <logtimezone or '-'> TAB <line>
 Output per input: start, end, time (repr) and the winning template's name.
 Default template #14 is switched to upstream HEAD's form (the spec's reference, §1.11).
+A line '=' prints the current template order with hit counts.
 Each input line gets a fresh detector, unless the pattern column is '+' (then the previous
 detector goes on, to show learning on a sequence of lines).
 """
@@ -19,6 +20,10 @@ det = None
 for raw in sys.stdin:
     raw = raw.rstrip('\n')
     if not raw or raw.startswith('#'):
+        continue
+    if raw == '=':
+        # template order and hit counts of the current detector
+        print('|'.join('%s:%d' % (t.name, t.hits) for t in det.templates))
         continue
     pat, now, tz, line = raw.split('\t', 3)
     MyTime.setTime(float(now))

@@ -1,0 +1,603 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Jail2Ban.Core.Configuration;
+using Jail2Ban.Core.Filtering;
+using Jail2Ban.Core.Filtering.Dates;
+
+namespace Jail2Ban.Regex;
+
+/// <summary>
+/// fail2ban-regex re-implemented: reads the regexes (a filter or a literal regex), runs the log through a
+/// <see cref="Filter"/> and prints fail2ban-regex's report (or one record per failure with --out).
+/// </summary>
+internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, TimeProvider clock, IHostResolver resolver)
+{
+    private const int ExitError = 255;
+
+    [GeneratedRegex(@"^/{0,3}[\w/_\-.]+(?:\[.*\])?$", RegexOptions.Multiline | RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex FilterNameLike();
+
+    private sealed class RegexStat(string regex)
+    {
+        public string Regex { get; } = regex;
+
+        public int Hits { get; set; }
+
+        public List<(Failure Failure, bool Multiple)> Found { get; } = [];
+    }
+
+    private sealed class LineStats
+    {
+        public int Tested, Matched, Missed, Ignored;
+        public List<string> MatchedLines { get; } = [];
+        public List<string> MissedLines { get; } = [];
+        public List<string> IgnoredLines { get; } = [];
+    }
+
+    private RegexToolOptions _o = null!;
+    private int _maxLinesPrint = 20;
+    private int? _maxLines;
+    private string? _datePattern;
+    private bool _datePatternSet;
+    private string? _prefRegex;
+    private List<RegexStat> _fail = [];
+    private List<RegexStat> _ignore = [];
+    private readonly LineStats _stats = new();
+    private int _prefMatched;
+    private readonly List<FailData> _prefGroups = [];
+    private bool _lineIgnored;
+    private Filter _filter = null!;
+    private DateDetector _detector = null!;
+
+    private void Output(string s)
+    {
+        if (_o.Out is null)
+        {
+            stdout.WriteLine(s);
+        }
+    }
+
+    public int Run(RegexToolOptions o, CancellationToken ct)
+    {
+        _o = o;
+        try
+        {
+            return RunCore(ct);
+        }
+        catch (RegexTimeoutException e)
+        {
+            stderr.WriteLine($"ERROR: {e.Message}");
+            return ExitError;
+        }
+        catch (FilterRegexException e)
+        {
+            stdout.WriteLine($"ERROR: {e.Message}");
+            return ExitError;
+        }
+        catch (DatePatternException e)
+        {
+            stdout.WriteLine($"ERROR: {e.Message}");
+            return ExitError;
+        }
+        catch (ArgumentException e)
+        {
+            stdout.WriteLine($"ERROR: {e.Message}");
+            return ExitError;
+        }
+    }
+
+    private int RunCore(CancellationToken ct)
+    {
+        Output("");
+        Output("Running tests");
+        Output("=============");
+        Output("");
+        if (_o.MaxLines > 0)
+        {
+            _maxLinesPrint = _o.MaxLines;
+            SetMaxLines(_o.MaxLines);
+        }
+        TimeZoneInfo? logTz = _o.TimeZone is { Length: > 0 } tz ? LogTimeZone.Parse(tz) : null;
+        if (_o.DatePattern is not null)
+        {
+            SetDatePattern(_o.DatePattern, logTz);
+        }
+        if (!ReadFailRegex(_o.Regex, logTz))
+        {
+            return ExitError;
+        }
+        if (_o.IgnoreRegex is not null)
+        {
+            Output($"Use {"ignoreregex",11} line : {ShortStr(_o.IgnoreRegex)}");
+            _ignore = [new RegexStat(_o.IgnoreRegex)];
+        }
+
+        var useDns = FilterSettings.ParseUseDns(_o.UseDns ?? "warn");
+        var settings = new FilterSettings
+        {
+            FailRegex = _fail.Select(r => r.Regex).ToArray(),
+            IgnoreRegex = _ignore.Select(r => r.Regex).ToArray(),
+            PrefRegex = _prefRegex,
+            MaxLines = _maxLines ?? 1,
+            DatePattern = _datePattern is null ? [] : DateDetector.SplitDatePattern(_datePattern),
+            UseDns = useDns,
+        };
+        _detector ??= new DateDetector(settings.DatePattern, logTz);
+        var behavior = new FilterBehavior
+        {
+            CheckAllRegex = _o.CheckAllRegex && _o.Out is null,
+            ReturnRawHost = _o.Raw,
+            CheckFindTime = false,
+            IgnorePending = _o.Out is not null,
+        };
+        Action<string>? warn = _o.Verbose > 0 ? msg => Output("W: " + msg) : null;
+        _filter = new Filter(settings, new DetectorDateFinder(_detector, warn), behavior, new FilterRegexCompiler(), resolver, clock, warn)
+        {
+            OnIgnoreRegex = i =>
+            {
+                _lineIgnored = true;
+                _ignore[i].Hits++;
+            },
+        };
+
+        IEnumerable<string> lines;
+        Stream? file = null;
+        if (File.Exists(_o.Log))
+        {
+            try
+            {
+                file = new FileStream(_o.Log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+            }
+            catch (IOException e)
+            {
+                stdout.WriteLine(e.Message);
+                return ExitError;
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                stdout.WriteLine(e.Message);
+                return ExitError;
+            }
+            Output($"Use         log file : {_o.Log}");
+            Output($"Use         encoding : {_o.Encoding}");
+            lines = LogLines.Read(file, GetEncoding(_o.Encoding));
+        }
+        else if (settings.MaxLines <= 1 && !_o.Log.Contains('\n'))
+        {
+            Output($"Use      single line : {ShortStr(_o.Log.Replace("\n", "\\n"))}");
+            lines = [_o.Log];
+        }
+        else
+        {
+            var split = _o.Log.Split('\n');
+            Output($"Use      multi line : {split.Length} line(s)");
+            for (int i = 0; i < split.Length; i++)
+            {
+                if (i >= 5)
+                {
+                    Output("| ...");
+                    break;
+                }
+                Output($"| {Math.Min(i + 1, 99),2}: {ShortStr(split[i])}");
+            }
+            Output("`-");
+            lines = split;
+        }
+        Output("");
+        using (file)
+        {
+            Process(lines, ct);
+        }
+        PrintStats();
+        return 0;
+    }
+
+    private static Encoding GetEncoding(string name)
+    {
+        try
+        {
+            return name.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || name.Equals("utf8", StringComparison.OrdinalIgnoreCase)
+                ? new UTF8Encoding(false, false)
+                : Encoding.GetEncoding(name);
+        }
+        catch (ArgumentException)
+        {
+            throw new ArgumentException($"unknown encoding: {name}");
+        }
+    }
+
+    private void SetMaxLines(int v)
+    {
+        if (_maxLines is null)
+        {
+            if (v < 1)
+            {
+                throw new ArgumentException($"maxlines must be >= 1, got {v}");
+            }
+            _maxLines = v;
+            Output($"Use         maxlines : {v}");
+        }
+    }
+
+    private void SetDatePattern(string pattern, TimeZoneInfo? logTz)
+    {
+        if (_datePatternSet)
+        {
+            return;
+        }
+        _datePatternSet = true;
+        _datePattern = pattern;
+        _detector = new DateDetector(DateDetector.SplitDatePattern(pattern), logTz);
+        var d = _detector.Describe();
+        Output($"Use      datepattern : {pattern} : {(d is { } x ? x.Name : "Default Detectors")}");
+    }
+
+    private static string ShortStr(string s, int l = 53) => s.Length > l ? s[..(l - 3)] + "..." : s;
+
+    private bool ReadFailRegex(string value, TimeZoneInfo? logTz)
+    {
+        string basedir = _o.Config;
+        string? fltFile = null;
+        string fltName = value;
+        OrderedDictionary<string, string> fltOpt = [];
+        if (FilterNameLike().IsMatch(value))
+        {
+            try
+            {
+                (fltName, fltOpt) = OptionSpec.Parse(value);
+            }
+            catch (FormatException e)
+            {
+                stdout.WriteLine($"ERROR: Wrong filter name or options: {e.Message}");
+                stdout.WriteLine($"       while parsing: {value}");
+                return false;
+            }
+            string tail = fltName.Length > 6 ? fltName[^6..] : fltName;
+            string[] tryNames = tail.Contains('.') ? [fltName] : [fltName, fltName + ".conf", fltName + ".local"];
+            foreach (string name in tryNames)
+            {
+                string candidate = name;
+                if (!candidate.Contains('/'))
+                {
+                    candidate = Path.GetFileName(basedir.TrimEnd('/')) == "filter.d"
+                        ? Path.Combine(basedir, candidate) : Path.Combine(basedir, "filter.d", candidate);
+                }
+                else
+                {
+                    basedir = Path.GetDirectoryName(candidate) ?? "";
+                }
+                if (File.Exists(candidate))
+                {
+                    fltFile = candidate;
+                    break;
+                }
+            }
+        }
+        if (fltFile is null)
+        {
+            Output($"Use {"failregex",11} line : {ShortStr(value)}");
+            _fail = [new RegexStat(value)];
+            return true;
+        }
+        string tail6 = fltName.Length > 6 ? fltName[^6..] : fltName;
+        string readName;
+        string readDir;
+        if (basedir == _o.Config || Path.GetFileName(basedir.TrimEnd('/')) == "filter.d" || (!tail6.Contains('.') && !fltName.Contains('/')))
+        {
+            if (Path.GetFileName(basedir.TrimEnd('/')) == "filter.d")
+            {
+                basedir = Path.GetDirectoryName(basedir.TrimEnd('/')) ?? basedir;
+            }
+            readName = Path.GetFileNameWithoutExtension(fltName);
+            readDir = basedir;
+            Output($"Use {"failregex",11} filter file : {readName}, basedir: {basedir}");
+        }
+        else
+        {
+            Output($"Use {"failregex",11} file : {fltName}");
+            readName = Path.GetFullPath(fltFile);
+            readDir = Path.GetDirectoryName(readName) ?? ".";
+        }
+        if (fltOpt.Count > 0)
+        {
+            Output($"Use   filter options : {PyRepr.Repr(fltOpt.ToDictionary(kv => kv.Key, kv => (object?)kv.Value))}");
+        }
+        Jail2Ban.Core.Configuration.FilterOptions read;
+        try
+        {
+            read = FilterReader.Read(readDir, readName, fltOpt.ToDictionary(kv => kv.Key, kv => kv.Value), "fail2ban-regex-jail", backend: "auto");
+        }
+        catch (ConfigException e)
+        {
+            stdout.WriteLine($"Wrong config file: {e.Message}");
+            stdout.WriteLine($"ERROR: failed to load filter {value}");
+            return false;
+        }
+        catch (IOException e)
+        {
+            stdout.WriteLine($"Wrong config file: {e.Message}");
+            stdout.WriteLine($"ERROR: failed to load filter {value}");
+            return false;
+        }
+        // apply the reader's command stream in order, as fail2ban-regex does
+        foreach (var cmd in read.Commands)
+        {
+            if (cmd.Count < 4 || cmd[2] is not string key)
+            {
+                continue;
+            }
+            var vals = cmd[0] as string == "multi-set" && cmd[3] is System.Collections.IEnumerable e and not string
+                ? e.Cast<object?>().Select(v => v?.ToString() ?? "").ToList()
+                : cmd.Skip(3).Select(v => v?.ToString() ?? "").ToList();
+            switch (key)
+            {
+                case "prefregex":
+                    _prefRegex = vals.LastOrDefault();
+                    break;
+                case "addfailregex":
+                    _fail.AddRange(vals.Select(v => new RegexStat(v)));
+                    break;
+                case "addignoreregex":
+                    _ignore.AddRange(vals.Select(v => new RegexStat(v)));
+                    break;
+                case "maxlines":
+                    foreach (string v in vals)
+                    {
+                        SetMaxLines(int.Parse(v, CultureInfo.InvariantCulture));
+                    }
+                    break;
+                case "datepattern":
+                    foreach (string v in vals)
+                    {
+                        SetDatePattern(v, logTz);
+                    }
+                    break;
+            }
+        }
+        if (string.IsNullOrEmpty(_prefRegex))
+        {
+            _prefRegex = null;
+        }
+        return true;
+    }
+
+    private void Process(IEnumerable<string> lines, CancellationToken ct)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        double? fixedNow = _o.Now;
+        var json = _o.Out == "json";
+        int lineNo = 0;
+        bool multi = (_maxLines ?? 1) > 1;
+        var outWriter = _o.Out is null ? null : new FailureWriter(stdout, _o.Out);
+        foreach (string line in lines)
+        {
+            lineNo++;
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+            if ((lineNo & 0xFFF) == 0)
+            {
+                ct.ThrowIfCancellationRequested();
+            }
+            double now = fixedNow ?? clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+            List<LineTuple>? orgBuffer = multi ? [.. _filter.LineBuffer] : null;
+            bool fullBuffer = orgBuffer is not null && orgBuffer.Count >= (_maxLines ?? 1);
+            _lineIgnored = false;
+            bool isIgnored = false;
+            var found = _filter.ProcessLine(line, now);
+            var ret = new List<Failure>(found.Count);
+            foreach (var f in found)
+            {
+                if (_o.Out is null)
+                {
+                    var st = _fail[f.RegexIndex];
+                    st.Hits++;
+                    st.Found.Add((f, ret.Count > 1));
+                }
+                if (!f.IsNoFail)
+                {
+                    ret.Add(f);
+                }
+                else
+                {
+                    isIgnored = true;
+                }
+            }
+            if (outWriter is not null)
+            {
+                if (json)
+                {
+                    outWriter.WriteJson(lineNo, found.Where(f => !_lineIgnored), _filter.FailRegexes);
+                }
+                else if (ret.Count > 0 && !isIgnored && !_lineIgnored)
+                {
+                    outWriter.Write(ret);
+                }
+                continue;
+            }
+            if (_filter.PrefRegex is not null && _filter.PrefRegexMatched)
+            {
+                _prefMatched++;
+                if (_o.Verbose > 0 && _prefGroups.Count <= _maxLinesPrint && _filter.PrefRegexGroups is { } g)
+                {
+                    _prefGroups.Add(g);
+                }
+            }
+            if (orgBuffer is not null)
+            {
+                var now2 = _filter.LineBuffer;
+                foreach (var bufLine in orgBuffer.Skip(fullBuffer ? 1 : 0))
+                {
+                    if (!now2.Contains(bufLine))
+                    {
+                        int idx = _stats.MissedLines.IndexOf(bufLine.ToString());
+                        if (idx >= 0)
+                        {
+                            _stats.MissedLines.RemoveAt(idx);
+                        }
+                        if (_o.PrintAllMatched)
+                        {
+                            _stats.MatchedLines.Add(bufLine.ToString());
+                        }
+                        _stats.Matched++;
+                        _stats.Missed--;
+                    }
+                }
+            }
+            isIgnored |= _lineIgnored;
+            if (isIgnored)
+            {
+                _stats.Ignored++;
+                if (!_o.PrintNoIgnored && (_o.PrintAllIgnored || _stats.Ignored <= _maxLinesPrint + 1))
+                {
+                    _stats.IgnoredLines.Add(line);
+                }
+            }
+            else if (ret.Count > 0)
+            {
+                _stats.Matched++;
+                if (_o.PrintAllMatched)
+                {
+                    _stats.MatchedLines.Add(line);
+                }
+            }
+            else
+            {
+                _stats.Missed++;
+                if (!_o.PrintNoMissed && (_o.PrintAllMissed || _stats.Missed <= _maxLinesPrint + 1))
+                {
+                    _stats.MissedLines.Add(line);
+                }
+            }
+            _stats.Tested++;
+        }
+        Elapsed = sw.Elapsed;
+    }
+
+    private TimeSpan Elapsed { get; set; }
+
+    private void PrintList(List<string> l, string? header = null)
+    {
+        if (l.Count == 0)
+        {
+            return;
+        }
+        string s = header is null ? "" : $"|- {header}\n";
+        Output(s + "|  " + string.Join("\n|  ", l) + "\n`-");
+    }
+
+    private void PrintStats()
+    {
+        if (_o.Out is not null)
+        {
+            return;
+        }
+        Output("");
+        Output("Results");
+        Output("=======");
+        if (_filter.PrefRegex is { } pre)
+        {
+            var outl = new List<string> { pre.Expanded };
+            if (_o.Verbose > 0)
+            {
+                outl.AddRange(_prefGroups.Select(g => "    " + PyDict(g)));
+            }
+            Output($"\nPrefregex: {_prefMatched} total");
+            PrintList(outl);
+        }
+        PrintRegexes("Failregex", _fail);
+        PrintRegexes("Ignoreregex", _ignore);
+        Output("\nDate template hits:");
+        var dl = new List<string>();
+        foreach (var t in _detector.Templates)
+        {
+            if (_o.Verbose > 0 || t.Hits > 0)
+            {
+                dl.Add($"[{t.Hits}] {t.Name}");
+            }
+        }
+        PrintList(dl, "[# of hits] date format");
+        Output($"\nLines: {_stats.Tested} lines, {_stats.Ignored} ignored, {_stats.Matched} matched, {_stats.Missed} missed");
+        Output(string.Create(CultureInfo.InvariantCulture, $"[processed in {Elapsed.TotalSeconds:0.00} sec]"));
+        Output("");
+        if (_o.PrintAllMatched)
+        {
+            PrintLines("matched", _stats.Matched, _stats.MatchedLines, _o.PrintAllMatched);
+        }
+        if (!_o.PrintNoIgnored)
+        {
+            PrintLines("ignored", _stats.Ignored, _stats.IgnoredLines, _o.PrintAllIgnored);
+        }
+        if (!_o.PrintNoMissed)
+        {
+            PrintLines("missed", _stats.Missed, _stats.MissedLines, _o.PrintAllMissed);
+        }
+    }
+
+    private void PrintRegexes(string title, List<RegexStat> list)
+    {
+        int total = 0;
+        var outl = new List<string>();
+        for (int i = 0; i < list.Count; i++)
+        {
+            var r = list[i];
+            total += r.Hits;
+            if (r.Hits > 0 || _o.Verbose > 0)
+            {
+                outl.Add($"{i + 1,2}) [{r.Hits}] {r.Regex}");
+            }
+            if (_o.Verbose > 0)
+            {
+                foreach (var (f, multiple) in r.Found)
+                {
+                    outl.Add($"    {f.Id?.Text ?? "None"}  {FormatTime(f.Time)}{(multiple ? " (multiple regex matched)" : "")}");
+                }
+            }
+        }
+        Output($"\n{title}: {total} total");
+        PrintList(outl, " #) [# of hits] regular expression");
+    }
+
+    private string FormatTime(double? t)
+    {
+        double secs = t ?? clock.GetUtcNow().ToUnixTimeSeconds();
+        var local = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Floor(secs * 1000)), TimeZoneInfo.Local);
+        return local.ToString("ddd MMM dd HH:mm:ss yyyy", CultureInfo.InvariantCulture);
+    }
+
+    private void PrintLines(string ltype, int count, List<string> l, bool printAll)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+        string header = char.ToUpperInvariant(ltype[0]) + ltype[1..] + " line(s):";
+        if (count < _maxLinesPrint || printAll)
+        {
+            PrintList(l.Select(x => x.TrimEnd()).ToList(), header);
+        }
+        else
+        {
+            Output($"{header} too many to print.  Use --print-all-{ltype} to print all {count} lines");
+        }
+    }
+
+    internal static string PyDict(FailData d)
+    {
+        var sb = new StringBuilder("{");
+        bool first = true;
+        foreach (var (k, v) in d)
+        {
+            if (!first)
+            {
+                sb.Append(", ");
+            }
+            first = false;
+            sb.Append(PyRepr.Repr(k)).Append(": ").Append(v is string or null ? PyRepr.Repr(v) : PyRepr.Repr(v.ToString()));
+        }
+        return sb.Append('}').ToString();
+    }
+}

@@ -1,0 +1,70 @@
+using Jail2Ban.Core.Filtering.Dates;
+
+namespace Jail2Ban.Core.Tests.Filtering.Dates;
+
+/// <summary>
+/// Differential tests against fail2ban's own date code: the expected values in
+/// DateDetectorOracleTests.Generated.cs were produced by running the installed fail2ban (see there).
+/// </summary>
+public partial class DateDetectorOracleTests
+{
+    internal static DateDetector Create(string patterns, string? logTimeZone, TimeZoneInfo localZone) =>
+        new(patterns == "-" ? [] : patterns.Split(" || "),
+            logTimeZone is null ? null : LogTimeZone.Parse(logTimeZone),
+            localZone, FixedClock.OracleDay);
+
+    private static void Check(DateDetector detector, double now, string line, int? start, int? end, double? time, string? error)
+    {
+        if (error is not null)
+        {
+            var e = Assert.Throws<DateConversionException>(() => detector.Find(line, now));
+            Assert.Equal(error, e.PythonError);
+            return;
+        }
+        var hit = detector.Find(line, now);
+        if (start is null)
+        {
+            Assert.Null(hit);
+            return;
+        }
+        Assert.NotNull(hit);
+        Assert.Equal((start.Value, end!.Value, time), (hit.Value.Start, hit.Value.End, hit.Value.Time));
+    }
+
+    [Theory]
+    [MemberData(nameof(SingleLineCases))]
+    public void Fresh_detector_finds_what_fail2ban_finds(string patterns, double now, string? logTimeZone, string line,
+        int? start, int? end, double? time, string? error)
+    {
+        Check(Create(patterns, logTimeZone, DateFixtures.Zurich), now, line, start, end, time, error);
+    }
+
+    public static TheoryData<string> DstZones => new() { "Europe/Zurich", "America/New_York", "Australia/Sydney" };
+
+    /// <summary>
+    /// Ambiguous and non-existent local times around DST changes, one detector fed line by line:
+    /// glibc's mktime answers an ambiguous time according to the offset of its previous result.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(DstZones))]
+    public void Dst_traps_follow_glibc_mktime(string zoneId)
+    {
+        var rows = zoneId switch
+        {
+            "Europe/Zurich" => DstZurich,
+            "America/New_York" => DstNewYork,
+            _ => DstSydney,
+        };
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
+        DateDetector? detector = null;
+        foreach (var r in rows)
+        {
+            var patterns = (string)r[0]!;
+            if (patterns != "+")
+            {
+                detector = Create(patterns, (string?)r[2], zone);
+            }
+            Check(detector!, (double)r[1]!, (string)r[3]!, (int?)r[4], (int?)r[5], (double?)r[6], (string?)r[7]);
+        }
+    }
+}
