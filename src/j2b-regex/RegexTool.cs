@@ -395,7 +395,10 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
                 {
                     var st = _fail[f.RegexIndex];
                     st.Hits++;
-                    st.Found.Add((f, ret.Count > 1));
+                    if (_o.Verbose > 0)
+                    {
+                        st.Found.Add((f, ret.Count > 1));
+                    }
                 }
                 if (!f.IsNoFail)
                 {

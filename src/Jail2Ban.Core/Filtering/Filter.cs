@@ -63,7 +63,9 @@ public sealed class Filter
     /// <summary>Whether the prefregex matched the last processed buffer, and its groups.</summary>
     public bool PrefRegexMatched { get; private set; }
 
-    public FailData? PrefRegexGroups { get; private set; }
+    public FailData? PrefRegexGroups => PrefRegexMatched && _lastPrefMatch is { } m ? _pref!.GetGroups(m) : null;
+
+    private Match? _lastPrefMatch;
 
     /// <summary>The multi-line buffer as it stands (a copy).</summary>
     public IReadOnlyList<LineTuple> LineBuffer => [.. _lineBuffer];
@@ -190,7 +192,7 @@ public sealed class Filter
         }
         string? buf = BufferText(orgBuffer);
         PrefRegexMatched = false;
-        PrefRegexGroups = null;
+        _lastPrefMatch = null;
 
         // early ignoreregex: only when there are clearly more failregexes than ignoreregexes
         if (_ignore.Length > 0 && _ignore.Length < _fail.Length - 2 && IgnoreLine(buf, orgBuffer, null) is not null)
@@ -198,29 +200,33 @@ public sealed class Filter
             return failList;
         }
 
+        // prefregex groups are only materialised when a failregex matches (most lines do not)
         FailData? preGroups = null;
+        Match? prefMatch = null;
         if (_pref is not null)
         {
-            var pm = _pref.Search(buf);
-            if (!pm.Success)
+            prefMatch = _pref.Search(buf);
+            if (!prefMatch.Success)
             {
                 return failList;
             }
             PrefRegexMatched = true;
-            preGroups = _pref.GetGroups(pm);
-            PrefRegexGroups = preGroups;
-            if (preGroups.Pop("content") is string { Length: > 0 } repl)
+            _lastPrefMatch = prefMatch;
+            if (_pref.ContentGroup is int cg && prefMatch.Groups[cg] is { Success: true, Length: > 0 } content)
             {
-                _lineBuffer = [new LineTuple("", "", repl)];
+                _lineBuffer = [new LineTuple("", "", content.Value)];
                 buf = null;
             }
-            preGroups = preGroups.Copy();
         }
 
         for (int idx = 0; idx < _fail.Length; idx++)
         {
             var failRegex = _fail[idx];
             buf ??= BufferText(_lineBuffer);
+            if (failRegex.RequiredPrefix is { } prefix && !buf.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
             var m = failRegex.Search(buf);
             if (!m.Success)
             {
@@ -253,6 +259,11 @@ public sealed class Filter
             {
                 _lineBuffer = unmatched;
                 buf = null;
+            }
+            if (prefMatch is not null && preGroups is null)
+            {
+                preGroups = _pref!.GetGroups(prefMatch);
+                preGroups.Pop("content");
             }
             if (preGroups is { Count: > 0 })
             {

@@ -14,8 +14,9 @@ public sealed partial class FilterRegex
     [GeneratedRegex(@"^(alt_|tuple_)(.*?)(?:_\d+)?$", RegexOptions.CultureInvariant)]
     private static partial Regex ComplexName();
 
-    internal FilterRegex(string original, string expanded, Regex regex)
+    internal FilterRegex(string original, string expanded, Regex regex, bool multiline = false)
     {
+        RequiredPrefix = multiline || expanded.Contains("(?i", StringComparison.Ordinal) ? null : LiteralPrefix.Of(expanded);
         Original = original;
         Expanded = expanded;
         Regex = regex;
@@ -41,6 +42,7 @@ public sealed partial class FilterRegex
         Tuples = tuples;
         SkipLinesGroups = GroupNames.Count(g => g.StartsWith("skiplines", StringComparison.Ordinal) && g.Length > 9 && g[9..].All(char.IsAsciiDigit));
         HasFailureIdGroup = FailureIdGroups.Any(g => GroupNames.Contains(g));
+        ContentGroup = GroupNames.Contains("content") ? regex.GroupNumberFromName("content") : null;
     }
 
     /// <summary>The pattern as configured (tags not expanded).</summary>
@@ -50,6 +52,9 @@ public sealed partial class FilterRegex
     public string Expanded { get; }
 
     public Regex Regex { get; }
+
+    /// <summary>Literal text the pattern needs at the start of the searched text (a cheap pre-check), or null.</summary>
+    public string? RequiredPrefix { get; }
 
     /// <summary>Named groups in .NET group-number order (not Python's; only names matter for the fail data).</summary>
     public IReadOnlyList<string> GroupNames { get; }
@@ -63,6 +68,9 @@ public sealed partial class FilterRegex
     public int SkipLinesGroups { get; }
 
     public bool HasFailureIdGroup { get; }
+
+    /// <summary>Group number of F-CONTENT (prefregex), if any.</summary>
+    public int? ContentGroup { get; }
 
     public bool HasGroup(string name) => GroupNames.Contains(name);
 
@@ -185,7 +193,7 @@ public sealed class FilterRegexCompiler(TimeSpan matchTimeout, bool compiled = t
         var options = RegexOptions.CultureInvariant | (multiline ? RegexOptions.Multiline : 0) | (compiled ? RegexOptions.Compiled : 0);
         try
         {
-            return new FilterRegex(pattern, expanded, new Regex(net, options, MatchTimeout));
+            return new FilterRegex(pattern, expanded, new Regex(net, options, MatchTimeout), multiline);
         }
         catch (ArgumentException e)
         {

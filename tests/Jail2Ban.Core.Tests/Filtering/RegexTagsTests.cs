@@ -121,3 +121,23 @@ public sealed class RegexTagsTests
         Assert.Equal("fe80::1", r.Match("x fe80::1 y").Groups["ip6"].Value);
     }
 }
+
+public sealed class LiteralPrefixTests
+{
+    [Theory]
+    [InlineData(@"^Failed (?:x|y) for", "Failed ")]
+    [InlineData(@"^(?P<nofail>Connection from) (?P<ip4>\d+)", "Connection from ")]
+    [InlineData(@"^(?P<nofail>(?P<mlfforget>(Connection (?:closed|reset)|Disconnected))) by", null)]
+    [InlineData(@"^User (?P<user>\S+|.*?) from", "User ")]
+    [InlineData(@"^abc?d", "ab")]
+    [InlineData(@"^ab+c", "ab")]
+    [InlineData(@"^(?:abc)?d", null)]
+    [InlineData(@"^a\.b\[c", "a.b[c")]
+    [InlineData(@"^abc|def", null)]
+    [InlineData(@"abc", null)]
+    [InlineData(@"^\d+", null)]
+    public void FindsOnlyRequiredLiteralPrefixes(string python, string? expected)
+    {
+        Assert.Equal(expected, LiteralPrefix.Of(python));
+    }
+}
