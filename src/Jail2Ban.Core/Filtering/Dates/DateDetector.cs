@@ -132,6 +132,11 @@ public sealed class DateDetector
     /// <exception cref="DateConversionException">The date has an unknown zone abbreviation, or the pattern gives only one of month/day (fail2ban's uncaught KeyError/TypeError).</exception>
     public DateHit? Find(string line, double now)
     {
+        if (TryRepeat(line, now, out var repeated))
+        {
+            return repeated;
+        }
+        repeatEntry = null;
         var (match, entry) = MatchTime(line);
         if (match is null)
         {
@@ -139,19 +144,142 @@ public sealed class DateDetector
         }
         var t = entry!.Template;
         var g = match.Groups[t.DateGroup];
+        DateHit hit;
+        bool usedNow = false;
         if (g.Length == 0)
         {
-            return new DateHit(g.Index, g.Index, null);
+            hit = new DateHit(g.Index, g.Index, null);
         }
-        return new DateHit(g.Index, g.Index + g.Length, Convert(t, match, now));
+        else
+        {
+            hit = new DateHit(g.Index, g.Index + g.Length, Convert(t, match, now, out usedNow));
+        }
+        if (t.IsContextSafe)
+        {
+            Remember(line, entry, match.Index, match.Index + match.Length, hit, now, usedNow);
+        }
+        return hit;
     }
 
-    private double? Convert(DateTemplate t, Match m, double now)
+    // --- Repeat of the previous line's date (a pure shortcut: results are identical) ---
+    private Entry? repeatEntry;
+    private int repeatStart, repeatEnd, repeatContextStart;
+    private string repeatContext = "";
+    private DateHit repeatHit;
+    private double repeatNow;
+    private bool repeatUsedNow;
+
+    private void Remember(string line, Entry entry, int start, int end, DateHit hit, double now, bool usedNow)
     {
+        int cs = Math.Max(0, start - 1);
+        int ce = Math.Min(line.Length, end + 2);
+        repeatEntry = entry;
+        repeatStart = start;
+        repeatEnd = end;
+        repeatContextStart = start - 1; // -1: the match started the line
+        repeatContext = line.Substring(cs, ce - cs);
+        repeatHit = hit;
+        repeatNow = now;
+        repeatUsedNow = usedNow;
+    }
+
+    /// <summary>
+    /// When the last winning template matches this line at the same place, with the same text
+    /// from one character before to two after, fail2ban would find the same match, groups and
+    /// date: reuse the previous result, and only do matchTime's bookkeeping.
+    /// </summary>
+    private bool TryRepeat(string line, double now, out DateHit? hit)
+    {
+        hit = null;
+        var entry = repeatEntry;
+        int i = lastTemplIdx;
+        if (entry is null || i >= templates.Count || !ReferenceEquals(templates[i], entry)
+            || (repeatUsedNow && now != repeatNow))
+        {
+            return false;
+        }
+        // Cheap test first: the text around the previous date must be there again.
+        int cs0 = Math.Max(0, repeatStart - 1);
+        if (cs0 + repeatContext.Length > line.Length
+            || !line.AsSpan(cs0, repeatContext.Length).SequenceEqual(repeatContext))
+        {
+            return false;
+        }
+        var t = entry.Template;
+        int start, end;
+        if (t.IsAnchored)
+        {
+            if (!FirstMatch(t.Regex, line, 0, line.Length, out start, out end))
+            {
+                return false;
+            }
+        }
+        else
+        {
+            int distance = lastPos, endpos = lastEndPos;
+            if (!((CharAt(line, distance - 1) == lastPosBefore || (CharAt(line, distance) == lastPosAt && !IsAlnum(lastPosAt)))
+                && (CharAt(line, endpos) == lastEndAt || (CharAt(line, endpos - 1) == lastEndBefore && !IsAlnum(lastEndBefore))))
+                || !FirstMatch(t.Regex, line, distance, endpos, out start, out end)
+                || start != lastPos || end != lastEndPos)
+            {
+                return false;
+            }
+        }
+        if (start != repeatStart || end != repeatEnd)
+        {
+            return false;
+        }
+        int cs = Math.Max(0, start - 1);
+        int ce = Math.Min(line.Length, end + 2);
+        if (start - 1 != repeatContextStart || ce - cs != repeatContext.Length
+            || !line.AsSpan(cs, ce - cs).SequenceEqual(repeatContext))
+        {
+            return false;
+        }
+        // matchTime's success bookkeeping; positions and boundary characters are unchanged.
+        entry.Hits++;
+        entry.LastUsed = clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        entry.Distance = start;
+        if (firstUnused == i)
+        {
+            firstUnused++;
+        }
+        lastPos = start;
+        lastPosBefore = CharAt(line, start - 1);
+        lastPosAt = CharAt(line, start);
+        lastEndPos = end;
+        lastEndBefore = end == 0 ? CharAt(line, line.Length - 1) : CharAt(line, end - 1);
+        lastEndAt = CharAt(line, end);
+        hit = repeatHit;
+        return true;
+    }
+
+    /// <summary>Span of the first match of Python's <c>search(line, pos, endpos)</c>, without allocating.</summary>
+    private static bool FirstMatch(Regex regex, string line, int pos, int endpos, out int start, out int end)
+    {
+        start = end = 0;
+        endpos = Math.Min(endpos, line.Length);
+        pos = Math.Max(pos, 0);
+        if (pos > endpos)
+        {
+            return false;
+        }
+        foreach (var m in regex.EnumerateMatches(line.AsSpan(0, endpos), pos))
+        {
+            start = m.Index;
+            end = m.Index + m.Length;
+            return true;
+        }
+        return false;
+    }
+
+    private double? Convert(DateTemplate t, Match m, double now, out bool usedNow)
+    {
+        usedNow = false;
         switch (t.Kind)
         {
             case DateTemplateKind.Pattern:
-                return StrptimeConverter.Convert(t, m, now, localClock, defaultOffsetMinutes);
+                return StrptimeConverter.Convert(t, m, now, localClock, defaultOffsetMinutes, out usedNow);
             case DateTemplateKind.Epoch:
             case DateTemplateKind.LongEpoch:
                 {
@@ -220,6 +348,7 @@ public sealed class DateDetector
             return;
         }
         var template = key == "{NONE}" ? factory.Get("{UNB}^", key) : factory.Get(pattern, key);
+        DateTemplateFactory.Validate(template);
         if (defaultsInUse)
         {
             template = factory.WithDefaultWeight(template, key);

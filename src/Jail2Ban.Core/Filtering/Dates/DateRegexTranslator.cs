@@ -11,7 +11,26 @@ namespace Jail2Ban.Core.Filtering.Dates;
 /// </summary>
 internal static class DateRegexTranslator
 {
-    internal sealed record Result(string DotNetPattern, IReadOnlyList<string> NamedGroupsInOrder, string[] ExposedNames);
+    internal sealed record Result(string DotNetPattern, IReadOnlyList<string> NamedGroupsInOrder, string[] ExposedNames, int UnnamedCount)
+    {
+        /// <summary>
+        /// The .NET group number of a named group, without building the Regex: .NET numbers the
+        /// unnamed groups first, then the named ones left to right.
+        /// </summary>
+        internal int GroupNumber(string name)
+        {
+            int at = 0;
+            foreach (var n in NamedGroupsInOrder)
+            {
+                at++;
+                if (n == name)
+                {
+                    return UnnamedCount + at;
+                }
+            }
+            return -1;
+        }
+    }
 
     /// <param name="python">The fully built Python regex.</param>
     /// <param name="exposeGroups">Python groups 1..exposeGroups get a name (<c>__gN</c> when unnamed).</param>
@@ -22,6 +41,7 @@ internal static class DateRegexTranslator
         var names = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         int groupNo = 0;
+        int unnamed = 0;
         bool inClass = false;
         int i = 0;
         while (i < python.Length)
@@ -135,6 +155,18 @@ internal static class DateRegexTranslator
                     }
                     throw new DatePatternException($"unknown extension ?P in '{python}'");
                 }
+                // Conditional "(?(name)yes|no)": the "(name)" part is not a group.
+                if (i + 2 < python.Length && python[i + 2] == '(')
+                {
+                    int close = python.IndexOf(')', i + 3);
+                    if (close < 0)
+                    {
+                        throw new DatePatternException($"missing ')' in conditional in '{python}'");
+                    }
+                    sb.Append(python, i, close + 1 - i);
+                    i = close + 1;
+                    continue;
+                }
                 // Inline flags "(?iu)" / scoped "(?iu:": .NET has no 'u' (Unicode is its default).
                 int k = i + 2;
                 while (k < python.Length && char.IsAsciiLetterLower(python[k]))
@@ -168,6 +200,7 @@ internal static class DateRegexTranslator
             }
             else
             {
+                unnamed++;
                 sb.Append('(');
             }
             i++;
@@ -176,6 +209,6 @@ internal static class DateRegexTranslator
         {
             throw new DatePatternException($"no group {exposeGroups} in date regex '{python}'");
         }
-        return new Result(sb.ToString(), names, exposed!);
+        return new Result(sb.ToString(), names, exposed!, unnamed);
     }
 }

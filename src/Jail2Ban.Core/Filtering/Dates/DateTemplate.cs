@@ -41,35 +41,48 @@ internal sealed class DateTemplate
     internal required string? Pattern { get; init; }
     /// <summary>The regex as fail2ban builds it (Python syntax).</summary>
     internal required string PythonRegex { get; init; }
+    /// <summary>The translated .NET pattern.</summary>
+    internal required string DotNetPattern { get; init; }
+
     /// <summary>
-    /// The .NET regex. It starts interpreted (cheap to build: a filter may create dozens of
-    /// templates that never match). Once the template has been searched <see cref="CompileAfterUses"/>
-    /// times, a compiled copy is built and JIT-warmed on a pool thread and then swapped in, so the
-    /// templates a log really exercises run fast without stalling the line being processed.
+    /// The .NET regex, built on first use (a default detector has 31 templates, most of which a
+    /// given log never reaches). It starts interpreted; once the template has been searched
+    /// <see cref="CompileAfterUses"/> times, a compiled copy is built and JIT-warmed on a pool
+    /// thread and then swapped in, so the templates a log really exercises run fast without
+    /// stalling the line being processed.
     /// </summary>
     internal Regex Regex
     {
         get
         {
+            var r = regex ?? Build();
             // Racy counting is fine: promotion happening a little early or twice is harmless.
             if (uses < CompileAfterUses && ++uses == CompileAfterUses)
             {
-                var interpreted = regex;
                 Task.Run(() =>
                 {
-                    var compiled = new Regex(interpreted.ToString(), interpreted.Options | RegexOptions.Compiled);
+                    var compiled = new Regex(DotNetPattern, Options | RegexOptions.Compiled);
                     compiled.Match("2005-01-23 21:59:59 Jan 23 1124013600"); // JIT here, not on the log thread
                     regex = compiled;
                 });
             }
-            return regex;
+            return r;
         }
-        init => regex = value;
     }
 
+    private const RegexOptions Options = RegexOptions.CultureInvariant;
     internal const int CompileAfterUses = 512;
-    private volatile Regex regex = null!;
+    private volatile Regex? regex;
     private int uses;
+
+    /// <summary>Builds the (interpreted) regex now; throws ArgumentException for an invalid pattern.</summary>
+    internal Regex Build()
+    {
+        var r = new Regex(DotNetPattern, Options);
+        Interlocked.CompareExchange(ref regex, r, null);
+        return regex!;
+    }
+
     internal required DateTemplateFlags Flags { get; init; }
     internal required DateTemplateKind Kind { get; init; }
     /// <summary>.NET group number of Python group 1: the date text the filter cuts out.</summary>
@@ -83,12 +96,21 @@ internal sealed class DateTemplate
     /// <summary>100 for the anchored copies of the default templates, otherwise 1.</summary>
     internal double Weight { get; init; } = 1.0;
 
+    /// <summary>
+    /// True when the regex reads nothing outside its match but one character before and two after
+    /// (no lookarounds besides fail2ban's word guards, no \b, $, conditionals): then a line with
+    /// the same match span and the same text around it gives the same groups, and the detector may
+    /// reuse the previous line's result (consecutive log lines often share their timestamp).
+    /// </summary>
+    internal bool IsContextSafe { get; init; }
+
     internal bool IsAnchored => (Flags & (DateTemplateFlags.LineBegin | DateTemplateFlags.LineEnd)) != 0;
 
     internal DateTemplate WithWeight(double weight) => new()
     {
-        Name = Name, Pattern = Pattern, PythonRegex = PythonRegex, Regex = regex, Flags = Flags, Kind = Kind,
+        Name = Name, Pattern = Pattern, PythonRegex = PythonRegex, DotNetPattern = DotNetPattern, Flags = Flags, Kind = Kind,
         DateGroup = DateGroup, ValueGroup = ValueGroup, Fields = Fields, AmPmGroup = AmPmGroup, Weight = weight,
+        IsContextSafe = IsContextSafe,
     };
 
     public override string ToString() => Name;

@@ -295,22 +295,13 @@ internal sealed partial class DateTemplateFactory
     private static DateTemplate Compile(string name, string? pattern, string python, DateTemplateFlags flags, DateTemplateKind kind, int valueGroup)
     {
         var tr = DateRegexTranslator.Translate(python, valueGroup);
-        Regex regex;
-        try
-        {
-            regex = new Regex(tr.DotNetPattern, RegexOptions.CultureInvariant);
-        }
-        catch (ArgumentException e)
-        {
-            throw new DatePatternException($"Compile '{name}' failed, expression '{python}': {e.Message}", e);
-        }
         var fields = new List<(DateField, int)>();
         int amPm = -1;
-        foreach (var groupName in tr.NamedGroupsInOrder)
+        foreach (var groupName in tr.NamedGroupsInOrder.Distinct())
         {
             if (TryField(groupName, out var field))
             {
-                int no = regex.GroupNumberFromName(groupName);
+                int no = tr.GroupNumber(groupName);
                 fields.Add((field, no));
                 if (field == DateField.p)
                 {
@@ -318,19 +309,53 @@ internal sealed partial class DateTemplateFactory
                 }
             }
         }
+        var inner = python.Replace(@"(?=^|\b|\W)", "", StringComparison.Ordinal).Replace(@"(?=\b|\W|$)", "", StringComparison.Ordinal);
+        bool contextSafe = kind == DateTemplateKind.Pattern
+            && !inner.Contains("(?=", StringComparison.Ordinal) && !inner.Contains("(?!", StringComparison.Ordinal)
+            && !inner.Contains("(?<=", StringComparison.Ordinal) && !inner.Contains("(?<!", StringComparison.Ordinal)
+            && !inner.Contains("(?(", StringComparison.Ordinal) && !inner.Contains('$')
+            && !inner.Contains(@"\b", StringComparison.Ordinal) && !inner.Contains(@"\B", StringComparison.Ordinal)
+            && !inner.Contains(@"\Z", StringComparison.Ordinal) && !inner.Contains(@"\A", StringComparison.Ordinal);
         return new DateTemplate
         {
+            IsContextSafe = contextSafe,
             Name = name,
             Pattern = pattern,
             PythonRegex = python,
-            Regex = regex,
+            DotNetPattern = tr.DotNetPattern,
             Flags = flags,
             Kind = kind,
-            DateGroup = regex.GroupNumberFromName(tr.ExposedNames[0]),
-            ValueGroup = regex.GroupNumberFromName(tr.ExposedNames[valueGroup - 1]),
+            DateGroup = tr.GroupNumber(tr.ExposedNames[0]),
+            ValueGroup = tr.GroupNumber(tr.ExposedNames[valueGroup - 1]),
             Fields = [.. fields],
             AmPmGroup = amPm,
         };
+    }
+
+    /// <summary>
+    /// Builds a template's regex now, so a bad custom pattern fails when the filter is set up
+    /// (fail2ban compiles lazily, but a jail that can never match a date is better refused early).
+    /// </summary>
+    internal static DateTemplate Validate(DateTemplate t)
+    {
+        Regex regex;
+        try
+        {
+            regex = t.Build();
+        }
+        catch (ArgumentException e)
+        {
+            throw new DatePatternException($"Compile '{t.Name}' failed, expression '{t.PythonRegex}': {e.Message}", e);
+        }
+        // Our group numbering must agree with .NET's (see DateRegexTranslator.Result.GroupNumber).
+        foreach (var (field, no) in t.Fields)
+        {
+            if (regex.GroupNumberFromName(field.ToString()) != no)
+            {
+                throw new InvalidOperationException($"group numbering mismatch for '{field}' in '{t.DotNetPattern}'");
+            }
+        }
+        return t;
     }
 
     private static bool TryField(string name, out DateField field)

@@ -20,8 +20,10 @@ internal static class StrptimeConverter
     /// <param name="now">The clock (epoch seconds).</param>
     /// <param name="clock">The zone of naive times (mktime) and of "now".</param>
     /// <param name="defaultOffsetMinutes">The fixed logtimezone offset, if any.</param>
-    internal static double? Convert(DateTemplate template, Match m, double now, LocalClock clock, int? defaultOffsetMinutes)
+    /// <param name="usedNow">Whether the result depends on <paramref name="now"/> (no year, or no day).</param>
+    internal static double? Convert(DateTemplate template, Match m, double now, LocalClock clock, int? defaultOffsetMinutes, out bool usedNow)
     {
+        usedNow = false;
         int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
         bool hasYear = false, hasMonth = false, hasDay = false;
         int? tzOffset = null, weekday = null, julian = null, weekOfYear = null;
@@ -172,6 +174,7 @@ internal static class StrptimeConverter
 
         DateTime nowNaive = default;
         bool haveNow = false;
+        usedNow = true; // from here on, conservatively
         bool assumeYear = false;
         if (!hasYear)
         {
@@ -269,6 +272,7 @@ internal static class StrptimeConverter
                 ticks = new DateTime(y, month, day).Ticks + dr.TimeOfDay.Ticks;
             }
         }
+        usedNow = haveNow;
         if (tzOffset is not null)
         {
             return (ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond;

@@ -93,3 +93,27 @@ public partial class DateTemplateTests
         Assert.Equal(("^%m/%d/%Y %H:%M:%S", "^Month/Day/Year 24hour:Minute:Second"), d.Describe());
     }
 }
+
+public class DateTemplateGroupNumberTests
+{
+    public static TheoryData<string> Patterns => new()
+    {
+        "-", "^[^\\[]*\\[({DATE})", "%Y(?P<x>-)%m (%d)", "time={EPOCH}", "(a)(?P<Y>\\d{4})-%m-%d", "%c", "{NONE}",
+    };
+
+    /// <summary>Group numbers are computed without building the Regex; they must be .NET's.</summary>
+    [Theory]
+    [MemberData(nameof(Patterns))]
+    public void Computed_group_numbers_are_dotnet_group_numbers(string pattern)
+    {
+        var detector = new DateDetector(pattern == "-" ? [] : [pattern], null, DateFixtures.Zurich, FixedClock.OracleDay);
+        foreach (var t in detector.TemplateObjects)
+        {
+            var regex = DateTemplateFactory.Validate(t).Regex;
+            var dateGroupName = regex.GroupNameFromNumber(t.DateGroup);
+            Assert.False(string.IsNullOrEmpty(dateGroupName), t.Name);
+            Assert.False(char.IsAsciiDigit(dateGroupName[0]), t.Name); // the named Python group 1
+            Assert.True(regex.GetGroupNumbers().Contains(t.ValueGroup), t.Name);
+        }
+    }
+}
