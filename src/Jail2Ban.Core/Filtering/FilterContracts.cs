@@ -24,10 +24,10 @@ public sealed class DetectorDateFinder(DateDetector detector, Action<string>? wa
         {
             return Detector.Find(line, now);
         }
-        catch (UnknownTimeZoneAbbreviationException e)
+        catch (DateConversionException e)
         {
-            // fail2ban lets this KeyError escape processLine; we log it and treat the line as undated
-            warn?.Invoke($"Unknown time zone abbreviation '{e.Abbreviation}' in line: {line}");
+            // fail2ban lets this KeyError/TypeError escape processLine; we log it and treat the line as undated
+            warn?.Invoke($"{e.Message}: {line}");
             return null;
         }
     }
