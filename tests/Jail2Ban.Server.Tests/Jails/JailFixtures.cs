@@ -54,7 +54,7 @@ internal sealed class JailTestHost : IAsyncDisposable
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 22, 7, 0, 0, TimeSpan.Zero);
 
-    private JailTestHost(TempDir dir, string jailOptions, string actionExtra)
+    private JailTestHost(TempDir dir, string jailOptions, string actionInit)
     {
         Dir = dir;
         Directory.CreateDirectory(Path.Combine(Conf, "filter.d"));
@@ -78,9 +78,9 @@ internal sealed class JailTestHost : IAsyncDisposable
             actioncheck =
             actionban = ban <ip> <bantime>
             actionunban = unban <ip>
-            {actionExtra}
             [Init]
             name = default
+            {actionInit}
             """);
         File.WriteAllText(LogFile, "");
         WriteJailConf(jailOptions);
@@ -114,15 +114,15 @@ internal sealed class JailTestHost : IAsyncDisposable
             filter = testauth
             logpath = {LogFile}
             action = rec[name=test]
-            maxretry = 3
+            {(jailOptions.Contains("maxretry", StringComparison.Ordinal) ? "" : "maxretry = 3")}
             findtime = 10m
             bantime = 1h
             {jailOptions}
             """);
 
-    public static async Task<JailTestHost> StartAsync(string jailOptions = "", string actionExtra = "", TempDir? dir = null)
+    public static async Task<JailTestHost> StartAsync(string jailOptions = "", string actionInit = "", TempDir? dir = null)
     {
-        var host = new JailTestHost(dir ?? new TempDir(), jailOptions, actionExtra);
+        var host = new JailTestHost(dir ?? new TempDir(), jailOptions, actionInit);
         await host.StartManagerAsync();
         return host;
     }
