@@ -43,20 +43,32 @@ internal sealed class ClientCommandLine
     private readonly Option<bool> _longVersion = new("--version") { Description = "print the version" };
     private readonly Option<bool> _json = new("--json") { Description = "print the reply as JSON (schema: docs/client-json.md)", Recursive = true };
 
-    private ClientCommandLine(DumpHandler? dump, int verbosity, TimeProvider time)
+    private readonly TextReader _stdin;
+
+    private ClientCommandLine(DumpHandler? dump, int verbosity, TimeProvider time, TextReader stdin)
     {
+        _stdin = stdin;
         _dump = dump;
         _verbosity = verbosity;
         _time = time;
     }
 
     /// <summary>Parses and runs; this is all Program.Main does.</summary>
-    public static Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, DumpHandler? dump, CancellationToken ct, TimeProvider? time = null)
+    public static Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, DumpHandler? dump, CancellationToken ct,
+        TimeProvider? time = null, TextReader? stdin = null)
     {
         var normalized = ArgvNormalizer.Normalize(argv);
-        var cli = new ClientCommandLine(dump, normalized.Verbosity, time ?? TimeProvider.System);
+        var cli = new ClientCommandLine(dump, normalized.Verbosity, time ?? TimeProvider.System, stdin ?? Console.In);
         var root = cli.BuildRoot();
         var parse = root.Parse(normalized.Args);
+        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        {
+            // fail2ban-client: usage errors exit 255 (System.CommandLine would use 1).
+            foreach (var error in parse.Errors)
+                stderr.WriteLine(error.Message);
+            stderr.WriteLine("Try 'j2b-client --help'.");
+            return Task.FromResult(ClientRunner.Failed);
+        }
         return parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, ct);
     }
 
@@ -195,7 +207,7 @@ internal sealed class ClientCommandLine
 
     private Command ReloadCommand()
     {
-        var jail = new Argument<string?>("JAIL") { Arity = ArgumentArity.ZeroOrOne, Description = "jail to reload; without it, everything" };
+        var jail = new Argument<string[]>("JAIL") { Arity = ArgumentArity.ZeroOrMore, Description = "jail to reload; without it, everything" };
         var restart = new Option<bool>("--restart") { Description = "restart the jail(s) instead of reconfiguring them in place" };
         var unban = new Option<bool>("--unban") { Description = "unban all addresses of the reloaded jail(s)" };
         var all = new Option<bool>("--all") { Description = "reload every jail (default)" };
@@ -207,7 +219,7 @@ internal sealed class ClientCommandLine
             if (r.GetValue(restart)) w.Add("--restart");
             if (r.GetValue(unban)) w.Add("--unban");
             if (r.GetValue(ifExists)) w.Add("--if-exists");
-            if (r.GetValue(jail) is { } j) w.Add(j);
+            if (r.GetValue(jail) is { Length: > 0 } j) w.AddRange(j);
             else if (r.GetValue(all)) w.Add("--all");
             return Run(r, w, ct);
         });
@@ -216,7 +228,7 @@ internal sealed class ClientCommandLine
 
     private Command RestartCommand()
     {
-        var jail = new Argument<string?>("JAIL") { Arity = ArgumentArity.ZeroOrOne, Description = "jail to restart; without it, the server" };
+        var jail = new Argument<string[]>("JAIL") { Arity = ArgumentArity.ZeroOrMore, Description = "jail to restart; without it, the server" };
         var unban = new Option<bool>("--unban") { Description = "unban all addresses of the jail" };
         var ifExists = new Option<bool>("--if-exists") { Description = "do nothing for a jail that does not exist" };
         var cmd = new Command("restart", "Restart the server, or one jail (same as 'reload --restart <JAIL>').") { jail, unban, ifExists };
@@ -225,7 +237,7 @@ internal sealed class ClientCommandLine
             List<string> w = ["restart"];
             if (r.GetValue(unban)) w.Add("--unban");
             if (r.GetValue(ifExists)) w.Add("--if-exists");
-            if (r.GetValue(jail) is { } j) w.Add(j);
+            if (r.GetValue(jail) is { Length: > 0 } j) w.AddRange(j); // extra words: the runner reports them like fail2ban
             return Run(r, w, ct);
         });
         return cmd;
@@ -256,11 +268,17 @@ internal sealed class ClientCommandLine
         }
         if (r.GetValue(_test))
         {
-            await stderr.WriteLineAsync("ERROR: configuration test (-t) is not available in this build").ConfigureAwait(false);
-            return ClientRunner.Failed;
+            // The configuration test reads the whole tree like the dump does, printing only diagnostics.
+            if (_dump is null || _dump(r.GetValue(_conf) ?? "/etc/fail2ban", TextWriter.Null, stderr) != ClientRunner.Ok)
+            {
+                await stderr.WriteLineAsync("ERROR: test configuration failed").ConfigureAwait(false);
+                return ClientRunner.Failed;
+            }
+            await stdout.WriteLineAsync("OK: configuration test is successful").ConfigureAwait(false);
+            return ClientRunner.Ok;
         }
         if (r.GetValue(_interactive))
-            return await new InteractiveShell(this, r).RunAsync(ct).ConfigureAwait(false);
+            return await new InteractiveShell(this, r, _stdin).RunAsync(ct).ConfigureAwait(false);
         // fail2ban-client without a command prints its usage and fails.
         new HelpAction().Invoke(r);
         return ClientRunner.Failed;

@@ -168,11 +168,12 @@ internal sealed class ClientRunner(ClientSettings settings, TextWriter stdout, T
                     connection ??= await ControlConnection.ConnectAsync(settings.SocketPath, cts.Token).ConfigureAwait(false);
                     reply = await connection.SendAsync(c, cts.Token).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is ServerUnreachableException or OperationCanceledException && !ct.IsCancellationRequested)
+                catch (Exception e) when ((e is ServerUnreachableException or Jail2Ban.Protocol.Json.JsonWireException)
+                                          || (e is OperationCanceledException && !ct.IsCancellationRequested))
                 {
                     if (showRet || settings.Verbosity > 1)
                     {
-                        var message = e is ServerUnreachableException ? e.Message : "timed out";
+                        var message = e is OperationCanceledException ? "timed out" : e.Message;
                         if (settings.Json && showRet)
                             await stdout.WriteLineAsync(JsonOutput.Failure(words, "ConnectionError", message)).ConfigureAwait(false);
                         if (showRet || first != "ping")

@@ -4,7 +4,7 @@ using System.Text;
 namespace Jail2Ban.Client;
 
 /// <summary>fail2ban-client -i: a prompt that runs one command per line until exit/quit/EOF.</summary>
-internal sealed class InteractiveShell(ClientCommandLine cli, ParseResult parse)
+internal sealed class InteractiveShell(ClientCommandLine cli, ParseResult parse, TextReader stdin)
 {
     public const string Prompt = "fail2ban> ";
 
@@ -18,7 +18,7 @@ internal sealed class InteractiveShell(ClientCommandLine cli, ParseResult parse)
         {
             await stdout.WriteAsync(Prompt).ConfigureAwait(false);
             await stdout.FlushAsync(ct).ConfigureAwait(false);
-            var line = await Console.In.ReadLineAsync(ct).ConfigureAwait(false);
+            var line = await stdin.ReadLineAsync(ct).ConfigureAwait(false);
             if (line is null)
             {
                 await stdout.WriteLineAsync().ConfigureAwait(false);

@@ -12,7 +12,7 @@ namespace Jail2Ban.Regex;
 /// fail2ban-regex re-implemented: reads the regexes (a filter or a literal regex), runs the log through a
 /// <see cref="Filter"/> and prints fail2ban-regex's report (or one record per failure with --out).
 /// </summary>
-internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, TimeProvider clock, IHostResolver resolver)
+internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, TimeProvider clock, IHostResolver resolver, TimeSpan? matchTimeout = null)
 {
     private const int ExitError = 255;
 
@@ -133,7 +133,7 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
             IgnorePending = _o.Out is not null,
         };
         Action<string>? warn = _o.Verbose > 0 ? msg => Output("W: " + msg) : null;
-        _filter = new Filter(settings, new DetectorDateFinder(_detector, warn), behavior, new FilterRegexCompiler(), resolver, clock, warn)
+        _filter = new Filter(settings, new DetectorDateFinder(_detector), behavior, new FilterRegexCompiler(matchTimeout ?? FilterRegexCompiler.DefaultTimeout), resolver, clock, warn)
         {
             OnIgnoreRegex = i =>
             {

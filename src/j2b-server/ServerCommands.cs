@@ -44,7 +44,10 @@ internal static class ServerCommands
             using var testHost = Hosting.ServerHost.CreateBuilder(options, settings with { LogTarget = "STDERR" }, configure: s => s.AddJailRuntime()).Build();
             return await testHost.Services.GetRequiredService<IServerConfigurator>().TestAsync(options, stdout, cancellationToken).ConfigureAwait(false);
         }
-        if (options.Background)
+        // Set by Daemonize for the re-started copy of ourselves; not passed on to actions.
+        var daemonChild = Environment.GetEnvironmentVariable(DaemonChildVariable) == "1";
+        Environment.SetEnvironmentVariable(DaemonChildVariable, null);
+        if (options.Background && !daemonChild)
         {
             return await Daemonize(args, settings, stderr, cancellationToken).ConfigureAwait(false);
         }
@@ -54,14 +57,16 @@ internal static class ServerCommands
         return await Hosting.ServerHost.RunAsync(host, cancellationToken).ConfigureAwait(false);
     }
 
+    private const string DaemonChildVariable = "J2B_DAEMON_CHILD";
+
     /// <summary>
-    /// -b: .NET cannot fork, so the server is started again in the foreground (-f) in a new
-    /// session with its standard streams on /dev/null; this process waits for its pid file.
+    /// -b: .NET cannot fork, so the server is started again, marked to stay in the foreground,
+    /// in a new session with its standard streams on /dev/null; this process waits for its pid file.
     /// </summary>
     private static async Task<int> Daemonize(IReadOnlyList<string> args, ServerSettings settings, TextWriter stderr, CancellationToken cancellationToken)
     {
         var self = Environment.ProcessPath ?? "j2b-server";
-        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, Environment = { [DaemonChildVariable] = "1" } };
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add("exec setsid \"$0\" \"$@\" </dev/null >/dev/null 2>&1 &");
         psi.ArgumentList.Add(self);
@@ -69,7 +74,6 @@ internal static class ServerCommands
         {
             psi.ArgumentList.Add(dll); // running as `dotnet j2b-server.dll`
         }
-        psi.ArgumentList.Add("-f");
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);

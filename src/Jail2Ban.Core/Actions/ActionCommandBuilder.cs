@@ -122,6 +122,23 @@ internal sealed class ActionCommandBuilder
         return TagSubstitution.ReplaceDynamic(text, Lookup, k => familyInfo.TryGetData(k, out var v) ? v : null, _hosts);
     }
 
+    /// <summary>
+    /// The jail's <c>ignorecommand</c> (and the <c>ignorecache</c> key) as fail2ban's filter builds it:
+    /// with a ticket, the dynamic stage with shell protection; with only an address, a plain
+    /// <c>replaceTag</c> with <c>{'ip': ip}</c>. Run it with exit 0 = ignore, 1 = do not ignore,
+    /// anything else = error (treated as not ignored).
+    /// </summary>
+    public static ActionCommand ForIgnoreCommand(string command, ActionInfo? info, string ip, ActionHostNames hosts)
+    {
+        if (info is not null)
+        {
+            return TagSubstitution.ReplaceDynamic(command,
+                t => info.TryGet(t, out var v) ? v : null, k => info.TryGetData(k, out var v) ? v : null, hosts);
+        }
+        var props = new Dictionary<string, string>(StringComparer.Ordinal) { ["ip"] = ip };
+        return new ActionCommand(TagSubstitution.ReplaceStatic(command, props, "", hosts));
+    }
+
     private ActionCommand Dynamic(string text, ActionInfo info) =>
         TagSubstitution.ReplaceDynamic(
             text,

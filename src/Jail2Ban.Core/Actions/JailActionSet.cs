@@ -5,7 +5,8 @@ namespace Jail2Ban.Core.Actions;
 /// <c>Actions</c> thread runs over them (spec §3.6, §3.7, §4.8): one failing action never stops the
 /// others; restored tickets skip <c>norestored</c> actions; flush uses <c>actionflush</c> where an
 /// action has one and single unbans elsewhere; stop runs in reverse order.
-/// The ban manager, the "[jail] Ban ip" notices and the database stay with the jail runtime.
+/// The ban manager, the "[jail] Ban ip" / "Restore Ban" / "Reban" notices and the database stay
+/// with the jail runtime; the "[jail] Unban ip" notice is logged here, as fail2ban's <c>__unBan</c> does.
 /// </summary>
 internal sealed class JailActionSet(string jail, IReadOnlyList<CommandAction> actions, ActionLogSink? log = null)
 {
@@ -73,8 +74,12 @@ internal sealed class JailActionSet(string jail, IReadOnlyList<CommandAction> ac
         return failed;
     }
 
-    public async Task<int> UnbanAsync(ActionTicket ticket, CancellationToken ct = default) =>
-        await UnbanWith(Actions, ticket, ct).ConfigureAwait(false);
+    /// <summary>Unban one ticket through every action (NOTICE "[jail] Unban id" first, like fail2ban).</summary>
+    public async Task<int> UnbanAsync(ActionTicket ticket, CancellationToken ct = default)
+    {
+        _log(ActionLogLevel.Notice, $"[{Jail}] Unban {ticket.Id}");
+        return await UnbanWith(Actions, ticket, ct).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Re-ban after a repair (§3.7): only through actions whose epoch is newer than the ticket's;
@@ -152,6 +157,8 @@ internal sealed class JailActionSet(string jail, IReadOnlyList<CommandAction> ac
                 }, ct).ConfigureAwait(false);
             }
         }
+        // fail2ban logs the unban of every ticket, even when every action flushed.
+        foreach (var t in banned) _log(ActionLogLevel.Notice, $"[{Jail}] Unban {t.Id}");
         if (unbanWith.Count == 0) return banned.Count;
         // Bulk-capable actions take the whole list at once; the others go ticket by ticket in order.
         var bulk = unbanWith.Where(a => a.Definition.HasBulkUnban).ToList();

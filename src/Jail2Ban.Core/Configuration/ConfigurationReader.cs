@@ -126,6 +126,12 @@ public static class ConfigurationReader
             context.Diagnostics.Add(new ConfigDiagnostic(DiagnosticSeverity.Error, "Failed during configuration: " + e.Detail, e.Location));
             return new ConfigurationResult { Success = false, Diagnostics = context.Diagnostics };
         }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            // fail2ban-client catches every exception while reading; a hostile file must not crash us either.
+            context.Diagnostics.Add(new ConfigDiagnostic(DiagnosticSeverity.Error, "Failed during configuration: " + e.Message));
+            return new ConfigurationResult { Success = false, Diagnostics = context.Diagnostics };
+        }
     }
 
     /// <summary>Fail2banReader.convert: general settings sorted by fail2ban's fixed order.</summary>

@@ -330,7 +330,14 @@ internal sealed class FilterDefinitionReader(ConfigReadContext context, string n
                             continue;
                         }
                         var cmd = new List<object?> { "set", jailName, "addjournalmatch" };
-                        cmd.AddRange(ShellSplit.Split(match));
+                        try
+                        {
+                            cmd.AddRange(ShellSplit.Split(match));
+                        }
+                        catch (FormatException e)
+                        {
+                            throw new ConfigException($"journalmatch of jail '{jailName}': {e.Message}: {match}");
+                        }
                         stream.Add(cmd);
                     }
                     break;
@@ -358,6 +365,12 @@ internal sealed class ActionDefinitionReader : DefinitionInitReader
         new(OptionType.String, "actionreban"),
         new(OptionType.String, "actionunban"),
         new(OptionType.Bool, "norestored"),
+        // Jail2Ban extensions (see Actions/ActionDefinition.cs): bulk ban/unban of many addresses in
+        // one command. fail2ban does not know them; stock action files do not define them, so the
+        // dump of a stock tree is unchanged.
+        new(OptionType.String, "actionban_bulk"),
+        new(OptionType.String, "actionunban_bulk"),
+        new(OptionType.String, "actionbulk_size"),
     ];
 
     private static readonly HashSet<string> TemplateNames = Templates.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);

@@ -140,7 +140,15 @@ internal static class PyGlob
         {
             return;
         }
-        var regex = FnmatchRegex(pattern);
+        System.Text.RegularExpressions.Regex regex;
+        try
+        {
+            regex = FnmatchRegex(pattern);
+        }
+        catch (ArgumentException)
+        {
+            return; // e.g. a reversed range [z-a]: Python drops such ranges; here the pattern simply matches nothing
+        }
         var hiddenPattern = pattern.StartsWith('.');
         foreach (var name in names)
         {

@@ -29,10 +29,6 @@ internal static partial class IniFileParser
     [GeneratedRegex(@"^\[(?<header>.+)\]")]
     private static partial Regex SectionHeader();
 
-    /// <summary>configparser.OPTCRE: the name ends at the first '=' or ':'.</summary>
-    [GeneratedRegex(@"^(?<option>.*?)\s*(?<vi>=|:)\s*(?<value>.*)$")]
-    private static partial Regex OptionLine();
-
     /// <summary>Decodes UTF-8 strictly (Python raises UnicodeDecodeError, fail2ban then skips the file).</summary>
     public static string? Decode(byte[] bytes)
     {
@@ -148,25 +144,28 @@ internal static partial class IniFileParser
             {
                 throw new ConfigException($"file contains no section headers; line: '{line}'", new SourceLocation(path, lineno));
             }
-            var opt = OptionLine().Match(value);
-            if (!opt.Success || opt.Groups["option"].Value.Length == 0)
+            // configparser's OPTCRE '(?P<option>.*?)\s*(?P<vi>=|:)\s*(?P<value>.*)$' = split at the first '=' or ':'
+            // (done by hand: the lazy pattern backtracks quadratically on long lines without a delimiter).
+            var delim = value.AsSpan().IndexOfAny('=', ':');
+            var rawName = delim < 0 ? "" : value[..delim].TrimEnd();
+            if (rawName.Length == 0)
             {
                 // configparser collects every bad line and raises one ParsingError at the end of the file.
                 firstBad ??= new SourceLocation(path, lineno);
                 badLines.Add($"[line {lineno,2}]: '{line}'");
-                if (!opt.Success)
+                if (delim < 0)
                 {
                     continue;
                 }
             }
-            optname = PyStr.Lower(opt.Groups["option"].Value.TrimEnd());
+            optname = PyStr.Lower(rawName);
             if (added.Contains(sectname + "\u0000" + optname))
             {
                 throw new ConfigException($"option '{optname}' in section '{sectname}' already exists (duplicate key)", new SourceLocation(path, lineno));
             }
             added.Add(sectname + "\u0000" + optname);
             cursect[optname] = new ConfigEntry("", new SourceLocation(path, lineno));
-            curPieces![optname] = [opt.Groups["value"].Value.Trim()];
+            curPieces![optname] = [value[(delim + 1)..].Trim()];
         }
 
         // join continuation pieces: '\n'.join(pieces).rstrip()

@@ -79,7 +79,17 @@ public sealed class Filter
         bool noDate = false;
         double? date = null;
         LineTuple tuple;
-        var hit = _dates.Find(line, now);
+        Jail2Ban.Core.Filtering.Dates.DateHit? hit;
+        try
+        {
+            hit = _dates.Find(line, now);
+        }
+        catch (Jail2Ban.Core.Filtering.Dates.DateConversionException e)
+        {
+            // fail2ban's server drops such a line ("Failed to process line"); so do we, with a warning
+            _warn?.Invoke($"Failed to process line: {line}: {e.Message}");
+            return [];
+        }
         if (hit is { } h)
         {
             string m = line.Substring(h.Start, h.End - h.Start);

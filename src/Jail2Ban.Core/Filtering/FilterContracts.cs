@@ -14,23 +14,12 @@ public interface IDateFinder
 }
 
 /// <summary>The filter's date finder over <see cref="DateDetector"/>.</summary>
-public sealed class DetectorDateFinder(DateDetector detector, Action<string>? warn = null) : IDateFinder
+public sealed class DetectorDateFinder(DateDetector detector) : IDateFinder
 {
     public DateDetector Detector { get; } = detector;
 
-    public DateHit? Find(string line, double now)
-    {
-        try
-        {
-            return Detector.Find(line, now);
-        }
-        catch (DateConversionException e)
-        {
-            // fail2ban lets this KeyError/TypeError escape processLine; we log it and treat the line as undated
-            warn?.Invoke($"{e.Message}: {line}");
-            return null;
-        }
-    }
+    /// <exception cref="DateConversionException">fail2ban's uncaught conversion errors; the filter drops the line.</exception>
+    public DateHit? Find(string line, double now) => Detector.Find(line, now);
 }
 
 /// <summary>Resolves a host name to addresses for usedns = yes/warn (behind an interface so tests stay offline).</summary>

@@ -89,10 +89,6 @@ internal sealed partial class ShellActionRunner : IActionRunner, IAsyncDisposabl
         if (_haveSetsid) psi.ArgumentList.Add(_options.Shell);
         foreach (var a in command.ToArgv(_options.Shell).Skip(1)) psi.ArgumentList.Add(a);
         using var p = new Process { StartInfo = psi };
-        var stdout = new BoundedText(_options.MaxCapturedChars);
-        var stderr = new BoundedText(_options.MaxCapturedChars);
-        p.OutputDataReceived += (_, e) => stdout.AddLine(e.Data);
-        p.ErrorDataReceived += (_, e) => stderr.AddLine(e.Data);
         try
         {
             p.Start();
@@ -102,8 +98,10 @@ internal sealed partial class ShellActionRunner : IActionRunner, IAsyncDisposabl
             return new ActionRunResult(null, false, "", "", sw.Elapsed, $"failed with {e.Message}");
         }
         p.StandardInput.Close();
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
+        // Read the pipes ourselves (not BeginOutputReadLine): Process would then also wait for EOF,
+        // i.e. for any background child still holding stdout. fail2ban only waits for the shell.
+        var stdoutTask = ReadBoundedAsync(p.StandardOutput, _options.MaxCapturedChars);
+        var stderrTask = ReadBoundedAsync(p.StandardError, _options.MaxCapturedChars);
         using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeoutCts.CancelAfter(timeout);
         var timedOut = false;
@@ -116,9 +114,28 @@ internal sealed partial class ShellActionRunner : IActionRunner, IAsyncDisposabl
             timedOut = !ct.IsCancellationRequested;
             await KillAsync(p).ConfigureAwait(false);
         }
+        var outputs = Task.WhenAll(stdoutTask, stderrTask);
+        await Task.WhenAny(outputs, Task.Delay(OutputGrace, CancellationToken.None)).ConfigureAwait(false);
+        var stdout = stdoutTask.IsCompletedSuccessfully ? stdoutTask.Result : "";
+        var stderr = stderrTask.IsCompletedSuccessfully ? stderrTask.Result : "";
         int? rc = p.HasExited ? p.ExitCode : null;
         if (timedOut && rc is > 128) rc = -(rc - 128); // report like Python: -15 / -9
-        return new ActionRunResult(rc, timedOut, stdout.ToString(), stderr.ToString(), sw.Elapsed);
+        return new ActionRunResult(rc, timedOut, stdout, stderr, sw.Elapsed);
+    }
+
+    /// <summary>How long to wait for output after the shell exited (a background child may keep the pipe).</summary>
+    private static readonly TimeSpan OutputGrace = TimeSpan.FromMilliseconds(200);
+
+    private static async Task<string> ReadBoundedAsync(StreamReader reader, int max)
+    {
+        var sb = new StringBuilder();
+        var buf = new char[4096];
+        int n;
+        while ((n = await reader.ReadAsync(buf).ConfigureAwait(false)) > 0)
+        {
+            if (sb.Length < max) sb.Append(buf, 0, Math.Min(n, max - sb.Length));
+        }
+        return sb.ToString();
     }
 
     private async Task KillAsync(Process p)
@@ -205,25 +222,4 @@ internal sealed partial class ShellActionRunner : IActionRunner, IAsyncDisposabl
 
     [LoggerMessage(EventId = 4009, Level = LogLevel.Error, Message = "{Id} -- unable to kill the command")]
     private static partial void LogUnkillable(ILogger log, string id);
-}
-
-/// <summary>Collects output lines up to a size limit (thread-safe; lines arrive from a reader thread).</summary>
-internal sealed class BoundedText(int maxChars)
-{
-    private readonly StringBuilder _sb = new();
-
-    public void AddLine(string? line)
-    {
-        if (line is null) return;
-        lock (_sb)
-        {
-            if (_sb.Length + line.Length + 1 > maxChars) return;
-            _sb.Append(line).Append('\n');
-        }
-    }
-
-    public override string ToString()
-    {
-        lock (_sb) return _sb.ToString();
-    }
 }

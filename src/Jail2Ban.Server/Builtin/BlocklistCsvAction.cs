@@ -20,6 +20,7 @@ internal sealed class BlocklistCsvAction : IBuiltinAction
     private readonly BlocklistCsvHistory? _history;
     private readonly TimeProvider _time;
     private readonly bool _includeMatches;
+    private readonly bool _spreadsheet;
 
     public BlocklistCsvAction(string jail, BuiltinOptions options, BlocklistCsvRegistry registry)
     {
@@ -49,6 +50,7 @@ internal sealed class BlocklistCsvAction : IBuiltinAction
         }
 
         _includeMatches = options.GetBool("matches", true);
+        _spreadsheet = options.GetBool("spreadsheet", false);
     }
 
     public string Name => BuiltinActionFactory.BlocklistCsv;
@@ -100,6 +102,17 @@ internal sealed class BlocklistCsvAction : IBuiltinAction
         // would be a runner bug, but the row must still belong to this instance's jail so that
         // StopAsync removes it.
         var row = ban.Jail == _jail ? ban : ban with { Jail = _jail };
-        return _includeMatches ? row : row with { Matches = [] };
+        row = _includeMatches ? row : row with { Matches = [] };
+        if (_spreadsheet)
+        {
+            // Spreadsheets run a cell that starts with = + - @ as a formula ("CSV injection");
+            // log text can start that way. A leading apostrophe makes it plain text.
+            row = row with { Id = Defuse(row.Id), Matches = row.Matches.Select(Defuse).ToArray() };
+        }
+
+        return row;
     }
+
+    internal static string Defuse(string value) =>
+        value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
 }

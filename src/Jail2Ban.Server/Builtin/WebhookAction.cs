@@ -398,8 +398,9 @@ internal sealed partial class WebhookAction : IBuiltinAction, IAsyncDisposable
             }
 
             Interlocked.Increment(ref _attempts);
-            using var attemptCts = CancellationTokenSource.CreateLinkedTokenSource(stop);
-            attemptCts.CancelAfter(Timeout);
+            // The per-attempt deadline runs on the injected clock, like the back-off.
+            using var deadline = new CancellationTokenSource(Timeout, _time);
+            using var attemptCts = CancellationTokenSource.CreateLinkedTokenSource(stop, deadline.Token);
             try
             {
                 using var request = new HttpRequestMessage(Method, Url)

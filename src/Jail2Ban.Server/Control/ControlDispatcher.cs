@@ -490,7 +490,9 @@ public sealed partial class ControlDispatcher(IServerControl server, TimeProvide
             var jails = server.Jails.Order(StringComparer.Ordinal)
                 .Select(j => new KeyValuePair<object?, object?>(j, JailStatusValue(server.GetJailStatus(j, flavor), flavor)))
                 .ToList();
-            all.Add(PyTuple.Of("Status for the jails", new PyDict(jails)));
+            // fail2ban 1.1 appends the dict itself (not a (label, value) pair); its client treats
+            // the last item of a "status --all" reply as {jail: status}.
+            all.Add(new PyDict(jails));
             return all;
         }
         return JailStatusValue(server.GetJailStatus(c[0], flavor), flavor);
@@ -537,7 +539,7 @@ public sealed partial class ControlDispatcher(IServerControl server, TimeProvide
     }
 
     /// <summary>fail2ban 1.1 "stats": {jail: [backend, (failed cur, tot), (banned cur, tot)]}.</summary>
-    private PyDict Stats() => new(server.Jails.Select(j =>
+    private PyDict Stats() => new(server.Jails.Order(StringComparer.Ordinal).Select(j =>
     {
         var s = server.GetJailStatus(j, "short");
         return new KeyValuePair<object?, object?>(j, new List<object?>

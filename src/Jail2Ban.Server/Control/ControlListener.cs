@@ -83,7 +83,7 @@ public sealed partial class ControlListener : IAsyncDisposable
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             File.Move(temp, path);
-            socket.Listen(16);
+            socket.Listen(128); // fail2ban uses 1; a deeper queue avoids EAGAIN for bursts of clients
         }
         catch
         {
@@ -157,6 +157,11 @@ public sealed partial class ControlListener : IAsyncDisposable
                                       or ObjectDisposedException or EndOfStreamException or FrameTooLargeException)
         {
             LogConnectionEnded(_log, e.Message);
+        }
+        catch (Exception e)
+        {
+            // A bug while serving one client must not take the daemon down: drop that connection.
+            LogConnectionFailed(_log, e);
         }
     }
 
@@ -269,6 +274,9 @@ public sealed partial class ControlListener : IAsyncDisposable
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Debug, Message = "Control connection ended: {Reason}")]
     private static partial void LogConnectionEnded(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Error, Message = "Control connection failed")]
+    private static partial void LogConnectionFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "Rejected undecodable control request: {Reason}")]
     private static partial void LogBadRequest(ILogger logger, string reason);

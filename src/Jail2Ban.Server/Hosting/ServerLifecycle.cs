@@ -87,12 +87,12 @@ internal sealed class ServerLifecycle(
             lifetime.StopApplication();
             return;
         }
-        notify.Ready("Jail2Ban running");
         if (!options.Background)
         {
             await console.Out.WriteLineAsync("Server ready").ConfigureAwait(false);
             await console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
+        notify.Ready("Jail2Ban running");
     }
 
     /// <summary>SIGHUP: one reload at a time, announced to systemd.</summary>

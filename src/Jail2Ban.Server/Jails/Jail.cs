@@ -65,7 +65,7 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
         var zoneText = Opt("logtimezone");
         var zone = string.IsNullOrWhiteSpace(zoneText) ? null : LogTimeZone.Parse(zoneText);
         Detector = new DateDetector(settings.DatePattern, zone);
-        Filter = new Filter(settings, new DetectorDateFinder(Detector, w => _s.Log.Log(FilterLogger, LogLevels.Warning, w)),
+        Filter = new Filter(settings, new DetectorDateFinder(Detector),
             FilterBehavior.Daemon, new FilterRegexCompiler(), new SystemHostResolver(), _s.Time,
             w => _s.Log.Log(FilterLogger, LogLevels.Warning, w));
 

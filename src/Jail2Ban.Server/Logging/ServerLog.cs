@@ -71,7 +71,15 @@ public sealed class ServerLog : IDisposable
                 }
                 return;
             }
-            _sink.Write(record);
+            try
+            {
+                _sink.Write(record);
+            }
+            catch (IOException e)
+            {
+                // Like Python's Handler.handleError: a full disk must not break the caller.
+                _env.Stderr.WriteLine($"--- Logging error --- {e.Message}");
+            }
         }
     }
 

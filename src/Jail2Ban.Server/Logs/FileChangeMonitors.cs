@@ -141,6 +141,12 @@ internal sealed class InotifyMonitor : IFileChangeMonitor
     private readonly Dictionary<string, (DateTimeOffset Due, TimeSpan Retard)> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
 
+    // Directories whose watcher could not be created although they exist (inotify limits
+    // reached): their files are simply re-read every PollFallback, like the polling backend.
+    private readonly HashSet<string> _polled = new(StringComparer.Ordinal);
+    private static readonly TimeSpan PollFallback = TimeSpan.FromSeconds(2);
+    private DateTimeOffset _nextPoll = DateTimeOffset.MinValue;
+
     public InotifyMonitor(ILogger log, TimeProvider time)
     {
         _log = log;
@@ -175,9 +181,13 @@ internal sealed class InotifyMonitor : IFileChangeMonitor
             _changed.Remove(full);
             _pending.Remove(full);
             var dir = Path.GetDirectoryName(full)!;
-            if (!_files.Keys.Any(f => Path.GetDirectoryName(f) == dir) && _watchers.Remove(dir, out var w))
+            if (!_files.Keys.Any(f => Path.GetDirectoryName(f) == dir))
             {
-                w.Dispose();
+                _polled.Remove(dir);
+                if (_watchers.Remove(dir, out var w))
+                {
+                    w.Dispose();
+                }
             }
         }
     }
@@ -201,13 +211,32 @@ internal sealed class InotifyMonitor : IFileChangeMonitor
                 OnEvent(e.FullPath);
             };
             w.Error += (_, e) => OnError(dir, e.GetException());
-            w.EnableRaisingEvents = true;
+            try
+            {
+                w.EnableRaisingEvents = true;
+            }
+            catch
+            {
+                w.Dispose();
+                throw;
+            }
             _watchers[dir] = w;
+            _polled.Remove(dir);
         }
-        catch (Exception e) when (e is ArgumentException or IOException or FileNotFoundException)
+        catch (Exception e) when (e is ArgumentException or IOException)
         {
-            // Directory missing: check again later.
-            AddPending(dir, "directory missing");
+            if (Directory.Exists(dir))
+            {
+                if (_polled.Add(dir))
+                {
+                    _log.LogWarning("Unable to watch {Dir} with inotify ({Error}); checking its files every {Seconds} s", dir, e.Message, PollFallback.TotalSeconds);
+                }
+            }
+            else
+            {
+                // Directory missing: check again later.
+                AddPending(dir, "directory missing");
+            }
         }
     }
 
@@ -271,13 +300,27 @@ internal sealed class InotifyMonitor : IFileChangeMonitor
             lock (_lock)
             {
                 CheckPending();
+                var now = _time.GetUtcNow();
+                if (_polled.Count > 0 && now >= _nextPoll)
+                {
+                    _nextPoll = now + PollFallback;
+                    foreach (var f in _files.Keys.Where(f => _polled.Contains(Path.GetDirectoryName(f)!)))
+                    {
+                        _changed.Add(f);
+                    }
+                }
                 if (_changed.Count > 0)
                 {
                     var result = _changed.Where(_files.ContainsKey).Select(f => _files[f]).ToList();
                     _changed.Clear();
                     return new FileChanges(result, []);
                 }
-                wait = _pending.Count == 0 ? null : _pending.Values.Min(p => p.Due) - _time.GetUtcNow();
+                DateTimeOffset? due = _pending.Count == 0 ? null : _pending.Values.Min(p => p.Due);
+                if (_polled.Count > 0 && (due is null || _nextPoll < due))
+                {
+                    due = _nextPoll;
+                }
+                wait = due - _time.GetUtcNow();
             }
             if (wait is { } w)
             {

@@ -335,24 +335,7 @@ internal sealed partial class JournalLogSource : IJournalLogSource
 
         var channel = Channel.CreateBounded<JournalEntry>(new BoundedChannelOptions(4 * MaxEntriesPerBatch) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pump = Task.Run(async () =>
-        {
-            try
-            {
-                await foreach (var line in _journalctl.FollowAsync(follow, stop.Token).ConfigureAwait(false))
-                {
-                    if (JournalEntryFormatter.Parse(line, _time.LocalTimeZone, _encoding) is { } entry)
-                    {
-                        await channel.Writer.WriteAsync(entry, stop.Token).ConfigureAwait(false);
-                    }
-                }
-                channel.Writer.TryComplete();
-            }
-            catch (Exception e)
-            {
-                channel.Writer.TryComplete(e is OperationCanceledException ? null : e);
-            }
-        }, CancellationToken.None);
+        var pump = Task.Run(() => PumpAsync(follow, selection, channel.Writer, stop.Token), CancellationToken.None);
 
         try
         {
@@ -370,7 +353,6 @@ internal sealed partial class JournalLogSource : IJournalLogSource
                 }
                 if (!more)
                 {
-                    _log.LogError("[{Jail}] journalctl ended unexpectedly", _jail);
                     yield break;
                 }
                 var batchInOperation = inOperation;
@@ -407,6 +389,46 @@ internal sealed partial class JournalLogSource : IJournalLogSource
             }
         }
     }
+
+    /// <summary>
+    /// Runs journalctl and feeds the channel. If journalctl ends (journald restarted, journal
+    /// files vanished), it is started again after a pause, resuming after the last cursor.
+    /// </summary>
+    private async Task PumpAsync(List<string> follow, List<string> selection, ChannelWriter<JournalEntry> writer, CancellationToken token)
+    {
+        string? lastCursor = null;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                await foreach (var line in _journalctl.FollowAsync(follow, token).ConfigureAwait(false))
+                {
+                    if (JournalEntryFormatter.Parse(line, _time.LocalTimeZone, _encoding) is { } entry)
+                    {
+                        lastCursor = entry.Cursor;
+                        await writer.WriteAsync(entry, token).ConfigureAwait(false);
+                    }
+                }
+                if (token.IsCancellationRequested)
+                {
+                    break;
+                }
+                _log.LogError("[{Jail}] journalctl ended unexpectedly, restarting it in {Seconds} s", _jail, RestartDelay.TotalSeconds);
+                await Task.Delay(RestartDelay, _time, token).ConfigureAwait(false);
+                if (lastCursor is not null)
+                {
+                    follow = [.. selection, "--follow", "--no-tail", "--after-cursor=" + lastCursor];
+                }
+            }
+            writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            writer.TryComplete(e is OperationCanceledException ? null : e);
+        }
+    }
+
+    internal TimeSpan RestartDelay { get; init; } = TimeSpan.FromSeconds(2);
 
     private void InOperationNow(ref bool inOperation)
     {

@@ -43,7 +43,8 @@ internal static class Beautifier
                 if (c.Count > 1 && c[1] == "--all" && response is List<object?> all)
                     return StatusAll(all);
                 return c.Count > 1 ? JailStatus(c[1], List(response)) : ServerStatus(List(response));
-            case "stats" or "statistic" or "statistics":
+            // ("statistic" is accepted by the server but fail2ban's client only tables these two.)
+            case "stats" or "statistics":
                 return StatsTable.Render(response, unicode);
         }
         if (c.Count < 2)
@@ -169,29 +170,29 @@ internal static class Beautifier
         }
     }
 
-    /// <summary>fail2ban 1.1's "status --all": the server status whose last item holds every jail's status.</summary>
+    /// <summary>
+    /// fail2ban 1.1's "status --all": the server status items, then (as the last item) a dict
+    /// {jail: jail status} rendered as a third top-level branch.
+    /// </summary>
     private static string StatusAll(List<object?> response)
     {
+        var jails = response.Count > 0 ? response[^1] as PyDict : null;
+        var items = jails is null ? response : response[..^1];
         var lines = new List<string> { "Status" };
-        for (var n = 0; n < response.Count; n++)
+        for (var n = 0; n < items.Count; n++)
         {
-            var item = (PyTuple)response[n]!;
-            var last = n == response.Count - 1;
-            var prefix = last ? "`-" : "|-";
-            if (item[1] is PyDict jails)
+            var item = (PyTuple)items[n]!;
+            var prefix = jails is null && n == items.Count - 1 ? "`-" : "|-";
+            lines.Add($"{prefix} {Str(item[0])}:\t{Value(item[1])}");
+        }
+        if (jails is { Count: > 0 })
+        {
+            lines.Add("`- Status for the jails:");
+            for (var j = 0; j < jails.Count; j++)
             {
-                lines.Add($"{prefix} {Str(item[0])}:");
-                var indent = last ? "   " : "|  ";
-                for (var j = 0; j < jails.Count; j++)
-                {
-                    var lastJail = j == jails.Count - 1;
-                    lines.Add($"{indent}{(lastJail ? "`-" : "|-")} Jail: {Str(jails.Items[j].Key)}");
-                    AppendSections(lines, List(jails.Items[j].Value), indent + (lastJail ? "   " : "|  "));
-                }
-            }
-            else
-            {
-                lines.Add($"{prefix} {Str(item[0])}:\t{Value(item[1])}");
+                var lastJail = j == jails.Count - 1;
+                lines.Add($"   {(lastJail ? "`-" : "|-")} Jail: {Str(jails.Items[j].Key)}");
+                AppendSections(lines, List(jails.Items[j].Value), lastJail ? "      " : "   |  ");
             }
         }
         return string.Join('\n', lines);

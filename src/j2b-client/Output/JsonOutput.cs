@@ -73,9 +73,14 @@ internal static class JsonOutput
         var c0 = command.Count > 0 ? command[0] : "";
         switch (c0)
         {
-            case "status" when value is List<object?> list && IsTable(list):
+            case "status" when value is List<object?> list && (IsTable(list) || IsTable(list[..^1])):
             {
-                var obj = Table(list);
+                // "status --all" ends with a {jail: status} dict after the (label, value) pairs.
+                var jails = list[^1] as PyDict;
+                var obj = Table(jails is null ? list : list[..^1]);
+                if (jails is not null)
+                    obj["status_for_the_jails"] = jails.Items.ToDictionary(p => PyRepr.Str(p.Key),
+                        p => (object?)(p.Value is List<object?> l && IsTable(l) ? Table(l) : p.Value));
                 // "Jail list" is a comma-joined string on the wire; an array is what scripts want.
                 if (obj.TryGetValue("jail_list", out var jl) && jl is string s)
                     obj["jail_list"] = s.Length == 0 ? new List<object?>() : s.Split(", ").Cast<object?>().ToList();

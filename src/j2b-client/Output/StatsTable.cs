@@ -24,8 +24,7 @@ internal static class StatsTable
                 return (Jail: PyRepr.Str(p.Key), Backend: PyRepr.Str(v[0]),
                     Counts: new[] { PyRepr.Str(f[0]), PyRepr.Str(f[1]), PyRepr.Str(b[0]), PyRepr.Str(b[1]) });
             })
-            .OrderBy(r => r.Jail, StringComparer.Ordinal)
-            .ToList();
+            .ToList(); // in the server's order (j2b-server and fail2ban send them sorted by name)
         var wj = Math.Max(8, rows.Max(r => r.Jail.Length));
         var wb = Math.Max(8, rows.Max(r => r.Backend.Length));
         var wc = Enumerable.Range(0, 4).Select(i => Math.Max(3, rows.Max(r => r.Counts[i].Length))).ToArray();

@@ -37,10 +37,10 @@ internal static partial class ClientFixtures
         string.Join("", text.Split('\n').Where(l => l.Length > 0).Select(l => Pid().Replace(Time().Replace(l, "<TIME> ", 1), "[<PID>]:", 1) + "\n"));
 
     [GeneratedRegex(@"^[0-9-]+ [0-9:,]+ ")]
-    private static partial Regex Time();
+    private static partial System.Text.RegularExpressions.Regex Time();
 
     [GeneratedRegex(@"\[[0-9]+\]:")]
-    private static partial Regex Pid();
+    private static partial System.Text.RegularExpressions.Regex Pid();
 
     private static string FindRoot()
     {

@@ -8,6 +8,12 @@ namespace Jail2Ban.Cli.Tests.Dump;
 /// <summary>
 /// j2b-client -d against fail2ban-client 1.0.2 -d on the two stock trees with every jail enabled
 /// (compat/oracle/dump.*-all-jails.by-fail2ban-1.0.2.txt).
+/// Deliberate differences: none. The reader implements fail2ban 1.0.2's semantics (the installed oracle, which
+/// wins over the HEAD-based spec where they disagree). HEAD-only behaviour therefore NOT reproduced, and not
+/// needed for these two dumps: conditional keys in arguments (blocktype?family=inet6=..., spec §1.8 — 1.0.2
+/// rejects them, see OptionSpecTests), copying an argument to its conditional [Init?...] twin (§1.7 item 8,
+/// §1.11 — 1.0.2 keeps the file's value), skip_if_nologs / systemd_if_nologs and the auto switch to systemd
+/// (§1.9, §1.11 — 1.0.2 has no such options).
 /// </summary>
 public sealed class DumpOracleTests(ITestOutputHelper output) : IDisposable
 {

@@ -86,4 +86,31 @@ public sealed class ServerProcessTests : IDisposable
         Assert.Equal(255, p.ExitCode);
         Assert.Contains("ERROR   Fail2ban seems to be already running", output);
     }
+
+    [Fact]
+    public async Task BackgroundModeDetachesIntoANewSession()
+    {
+        var pidPath = Path.Combine(_dir, "bg.pid");
+        using var p = Start("-b", "--async", "-s", Path.Combine(_dir, "bg.sock"), "-p", pidPath, "--logtarget", Path.Combine(_dir, "bg.log"));
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(40));
+        Assert.Equal(0, p.ExitCode);
+        var daemon = int.Parse((await WaitForPid(pidPath)).Trim());
+        try
+        {
+            Assert.NotEqual(p.Id, daemon);
+            // setsid: the daemon leads its own session (field 6 of /proc/<pid>/stat is the session id).
+            var stat = File.ReadAllText($"/proc/{daemon}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            Assert.Equal(daemon.ToString(), fields[3]);
+        }
+        finally
+        {
+            Kill(daemon, "TERM");
+        }
+        for (var i = 0; i < 200 && File.Exists(pidPath); i++)
+        {
+            await Task.Delay(50);
+        }
+        Assert.False(File.Exists(pidPath));
+    }
 }

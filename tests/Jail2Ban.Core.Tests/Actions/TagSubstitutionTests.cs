@@ -144,6 +144,17 @@ public sealed class TagSubstitutionTests
     }
 
     [Fact]
+    public void IgnoreCommandUsesTheSameProtection()
+    {
+        var info = Info(data: new Dictionary<string, string> { ["user"] = "$(reboot)" });
+        var cmd = ActionCommandBuilder.ForIgnoreCommand("/usr/bin/check <ip> <F-USER>", info, "192.0.2.1", Hosts);
+        Assert.Equal("f2bV_F_user=$0 \n/usr/bin/check 192.0.2.1 $f2bV_F_user", cmd.Script);
+        Assert.Equal(["$(reboot)"], cmd.Args);
+        var plain = ActionCommandBuilder.ForIgnoreCommand("/usr/bin/check <ip><sp><F-USER>", null, "192.0.2.1", Hosts);
+        Assert.Equal("/usr/bin/check 192.0.2.1 <F-USER>", plain.Script);
+    }
+
+    [Fact]
     public void BulkCommandCarriesTheAddressList()
     {
         var b = Builder(("actionban_bulk", "nft add element inet t <set> \\{ <ips> \\} # <ips-count>"),

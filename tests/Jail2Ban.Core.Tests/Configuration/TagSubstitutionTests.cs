@@ -54,4 +54,24 @@ public class TagSubstitutionTests
         TagSubstitution.Substitute(input, new HashSet<string>(), null);
         Assert.Equal("<a>", input["b"]);
     }
+
+    [Fact]
+    public void HandScannerFindsWhatTheTagRegexFinds()
+    {
+        var rng = new Random(42);
+        const string alphabet = "<> ab/-";
+        for (var n = 0; n < 5000; n++)
+        {
+            var chars = new char[rng.Next(0, 14)];
+            for (var i = 0; i < chars.Length; i++)
+            {
+                chars[i] = alphabet[rng.Next(alphabet.Length)];
+            }
+            var s = new string(chars);
+            var start = rng.Next(0, s.Length + 1);
+            var m = TagSubstitution.Tag().Match(s, start);
+            var (index, length) = TagSubstitution.FindTag(s, start);
+            Assert.True(m.Success ? (m.Index, m.Length) == (index, length) : index == -1, $"'{s}' from {start}");
+        }
+    }
 }

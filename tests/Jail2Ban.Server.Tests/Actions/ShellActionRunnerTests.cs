@@ -73,6 +73,41 @@ public sealed class ShellActionRunnerTests : IDisposable
         Assert.Equal(0, (await r.RunAsync(Req("true"))).ExitCode);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task BackgroundChildrenDoNotHoldTheCommand(bool workers)
+    {
+        // fail2ban waits for the shell only; a daemon started by an action must not cause a timeout.
+        await using var r = Runner(workers);
+        var pidFile = Path.Combine(_dir, "bg.pid");
+        var sw = Stopwatch.StartNew();
+        var res = await r.RunAsync(Req($"sleep 20 & echo $! > {pidFile}; echo started", timeoutSeconds: 8));
+        Assert.True(res.Success, $"rc={res.ExitCode} timedOut={res.TimedOut}");
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(6), sw.Elapsed.ToString());
+        Assert.Equal(0, (await r.RunAsync(Req("true"))).ExitCode);
+        var pid = int.Parse(File.ReadAllText(pidFile).Trim());
+        PosixKill(pid);
+    }
+
+    private static void PosixKill(int pid)
+    {
+        try { Process.GetProcessById(pid).Kill(); }
+        catch (ArgumentException) { }
+        catch (InvalidOperationException) { }
+    }
+
+    [Fact]
+    public async Task AWorkerKilledByItsCommandIsReplaced()
+    {
+        await using var r = Runner(workers: true);
+        Assert.Equal(0, (await r.RunAsync(Req("true"))).ExitCode);
+        // $$ in the subshell is the worker itself.
+        var res = await r.RunAsync(Req("kill -9 $$"));
+        Assert.False(res.Success);
+        Assert.Equal("after\n", (await r.RunAsync(Req("echo after"))).Stdout);
+    }
+
     [Fact]
     public async Task WorkerCommandsAreIsolatedFromEachOther()
     {

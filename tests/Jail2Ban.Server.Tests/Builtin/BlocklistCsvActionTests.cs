@@ -208,4 +208,15 @@ public sealed class BlocklistCsvActionTests : IDisposable
         await action.UnbanAsync(BuiltinFixtures.Ban("sshd", "192.0.2.1"), default);
         await Assert.ThrowsAnyAsync<IOException>(() => ((BlocklistCsvAction)action).FlushAsync(default));
     }
+
+    [Fact]
+    public async Task SpreadsheetModeDefusesFormulas()
+    {
+        var action = Track(_factory.Create("sshd", "blocklist-csv", new Dictionary<string, string> { ["file"] = FilePath, ["spreadsheet"] = "yes" }));
+        await action.BanAsync(BuiltinFixtures.Ban("sshd", "=cmd|' /C calc'!A0", matches: ["=HYPERLINK(\"x\")", "+1", "plain"]), default);
+        var row = (await ReadCsvAsync(FilePath))[1];
+        Assert.Equal("'=cmd|' /C calc'!A0", row[2]);
+        Assert.Equal("'=HYPERLINK(\"x\")\n'+1\nplain", row[8]);
+        Assert.Equal("-1", BlocklistCsvStore.FormatRow(BuiltinFixtures.Ban("sshd", "192.0.2.1") with { BanTime = null }, TimeZoneInfo.Utc)[5]);
+    }
 }

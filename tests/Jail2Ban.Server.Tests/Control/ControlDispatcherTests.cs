@@ -87,7 +87,7 @@ public sealed class ControlDispatcherTests
         { "add new", "'new'" },
         { "start test", "None" },
         { "stop test", "None" },
-        { "stats", "{'test': ['polling', (0, 0), (2, 2)], 'aaa': ['polling', (0, 0), (0, 0)]}" },
+        { "stats", "{'aaa': ['polling', (0, 0), (0, 0)], 'test': ['polling', (0, 0), (2, 2)]}" },
         { "nosuchcommand", "ERR Exception('Invalid command')" },
         { "help", "ERR Exception('Invalid command')" },
     };
@@ -105,8 +105,16 @@ public sealed class ControlDispatcherTests
     {
         var (d, _) = Make();
         var text = await Run(d, "status", "--all");
-        Assert.StartsWith("[('Number of jail', 2), ('Jail list', 'aaa, test'), ('Status for the jails', {'aaa': [('Filter'", text);
+        Assert.StartsWith("[('Number of jail', 2), ('Jail list', 'aaa, test'), {'aaa': [('Filter'", text);
         Assert.Contains("'test': [('Filter'", text);
+    }
+
+    [Fact]
+    public async Task PythonClientPingCarriesAFloatTimeout()
+    {
+        // fail2ban-client's internal ping sends ['ping', 0.1] (a float, kept by CSocket.convert).
+        var (d, _) = Make();
+        Assert.Equal("'pong'", await Run(d, "ping", 0.1));
     }
 
     [Fact]

@@ -14,11 +14,14 @@ public sealed class ServerHostTests : IDisposable
 {
     private readonly TempDir _dir = new();
     private readonly Socket _notify = new(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-    private readonly StringWriter _stdout = new();
+    private readonly StringWriter _text = new();
+    private readonly TextWriter _stdout;
     private readonly RecordingRuntime _runtime = new();
 
     public ServerHostTests()
     {
+        // Log lines and "Server ready" come from different threads.
+        _stdout = TextWriter.Synchronized(_text);
         _notify.Bind(new UnixDomainSocketEndPoint(_dir.File("notify.sock")));
         _notify.ReceiveTimeout = 5000;
     }
@@ -94,7 +97,7 @@ public sealed class ServerHostTests : IDisposable
         Assert.Equal("STOPPING=1", Notified());
         Assert.Equal(["start " + _dir.File("run/j2b.sock"), "stop"], _runtime.Calls);
         Assert.False(File.Exists(_dir.File("run/j2b.pid")));
-        var lines = _stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[24..]).ToArray();
+        var lines = _text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[24..]).ToArray();
         Assert.Equal([
             "fail2ban.server         [777]: INFO    --------------------------------------------------",
             "fail2ban.server         [777]: INFO    Starting Fail2ban v" + ServerInfo.Version,
@@ -112,7 +115,7 @@ public sealed class ServerHostTests : IDisposable
         Assert.Equal(255, await ServerHost.RunAsync(host).WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Empty(_runtime.Calls);
         Assert.False(File.Exists(_dir.File("run/j2b.pid")));
-        Assert.Contains("Could not start server: Server already running", _stdout.ToString());
+        Assert.Contains("Could not start server: Server already running", _text.ToString());
     }
 
     [Fact]
@@ -134,7 +137,7 @@ public sealed class ServerHostTests : IDisposable
         using var host = Build(new ServerOptions { Async = false, Background = false }, s => s.AddSingleton<IServerConfigurator, FailingConfigurator>());
         Assert.Equal(255, await ServerHost.RunAsync(host).WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal("STOPPING=1", Notified());
-        Assert.DoesNotContain("Server ready", _stdout.ToString());
+        Assert.DoesNotContain("Server ready", _text.ToString());
     }
 
     [Fact]
@@ -143,7 +146,7 @@ public sealed class ServerHostTests : IDisposable
         using var host = Build(new ServerOptions { Async = false, Background = false });
         var run = ServerHost.RunAsync(host);
         Assert.StartsWith("READY=1", Notified());
-        Assert.Contains("Server ready\n", _stdout.ToString());
+        Assert.Contains("Server ready\n", _text.ToString());
         host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
     }
@@ -160,7 +163,7 @@ public sealed class ServerHostTests : IDisposable
         Assert.StartsWith("READY=1", Notified());
         Assert.Contains("reload", _runtime.Calls);
         signals.Handle(new PosixSignalContext((PosixSignal)ServerSignals.SigUsr1));
-        Assert.Contains("INFO    flush performed on STDOUT", _stdout.ToString());
+        Assert.Contains("INFO    flush performed on STDOUT", _text.ToString());
         var term = new PosixSignalContext(PosixSignal.SIGTERM);
         signals.Handle(term);
         Assert.True(term.Cancel);

@@ -102,3 +102,42 @@ public sealed class LogFormatTests
         Assert.DoesNotMatch(re, own["2023-11-14 22:13:20,987".Length..] + "\n");
     }
 }
+
+public sealed class OperatorMessageTests
+{
+    private static readonly TimeZoneInfo Zurich = TimeZoneInfo.FindSystemTimeZoneById("Europe/Zurich");
+
+    [Fact]
+    public void BanUnbanAndFoundLinesAreByteIdentical()
+    {
+        var t = DateTimeOffset.FromUnixTimeMilliseconds(1700000000987);
+        string Line(string logger, int level, string msg) =>
+            LogFormat.Default(true, true).Render(new LogRecord(t, logger, level, msg), 11217, Zurich);
+        Assert.Equal("2023-11-14 23:13:20,987 fail2ban.actions        [11217]: NOTICE  [sshd] Ban 192.0.2.10",
+            Line(OperatorMessages.ActionsLogger, LogLevels.Notice, OperatorMessages.Ban("sshd", "192.0.2.10")));
+        Assert.Equal("2023-11-14 23:13:20,987 fail2ban.actions        [11217]: NOTICE  [sshd] Restore Ban 192.0.2.10",
+            Line(OperatorMessages.ActionsLogger, LogLevels.Notice, OperatorMessages.Ban("sshd", "192.0.2.10", restored: true)));
+        Assert.Equal("2023-11-14 23:13:20,987 fail2ban.actions        [11217]: NOTICE  [sshd] Unban 192.0.2.10",
+            Line(OperatorMessages.ActionsLogger, LogLevels.Notice, OperatorMessages.Unban("sshd", "192.0.2.10")));
+        Assert.Equal("2023-11-14 23:13:20,987 fail2ban.filter         [11217]: INFO    [sshd] Found 192.0.2.10 - 2023-11-14 23:13:19",
+            Line(OperatorMessages.FilterLogger, LogLevels.Info, OperatorMessages.Found("sshd", "192.0.2.10", t.AddSeconds(-1), Zurich)));
+    }
+
+    [Theory]
+    [InlineData(2, LogLevels.Debug)]
+    [InlineData(30, LogLevels.Notice)]
+    [InlineData(61, LogLevels.Warning)]
+    public void AlreadyBannedLevelDependsOnDelay(int seconds, int level) =>
+        Assert.Equal(level, OperatorMessages.AlreadyBannedLevel(TimeSpan.FromSeconds(seconds)));
+
+    [Fact]
+    public void OtherOperatorMessages()
+    {
+        Assert.Equal("[sshd] Reban 1.2.3.4, action 'iptables'", OperatorMessages.Reban("sshd", "1.2.3.4", "iptables"));
+        Assert.Equal("[sshd] Reban 1.2.3.4", OperatorMessages.Reban("sshd", "1.2.3.4"));
+        Assert.Equal("[sshd] 1.2.3.4 already banned", OperatorMessages.AlreadyBanned("sshd", "1.2.3.4"));
+        Assert.Equal("[sshd] Flush ticket(s) with iptables", OperatorMessages.FlushTickets("sshd", "iptables"));
+        Assert.Equal("[sshd] Ignore 1.2.3.4 by ip", OperatorMessages.Ignore("sshd", "1.2.3.4", "ip"));
+        Assert.Equal("9999-12-31 23:59:59", OperatorMessages.TimeToString(DateTimeOffset.FromUnixTimeSeconds(253402214400), TimeZoneInfo.Utc));
+    }
+}

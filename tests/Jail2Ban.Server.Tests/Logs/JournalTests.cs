@@ -154,4 +154,49 @@ public sealed class JournalTests
         src.DelMatch(null);
         Assert.Empty(src.Matches);
     }
+
+    private sealed class RestartingJournalCtl(params string[][] runs) : IJournalCtl
+    {
+        public List<IReadOnlyList<string>> Follows { get; } = [];
+
+        public Task<IReadOnlyList<string>> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<string>>([]);
+
+        public async IAsyncEnumerable<string> FollowAsync(IReadOnlyList<string> args, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            Follows.Add(args);
+            var run = Follows.Count - 1;
+            if (run < runs.Length)
+            {
+                foreach (var l in runs[run])
+                {
+                    yield return l;
+                }
+                if (run < runs.Length - 1)
+                {
+                    yield break; // journalctl died
+                }
+            }
+            await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    [Fact]
+    public async Task JournalctlIsRestartedAfterTheLastCursor()
+    {
+        var now = new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.Zero);
+        var fake = new RestartingJournalCtl([Entry("c1", now, "first")], [Entry("c2", now, "second")]);
+        var logs = new CapturingLoggerFactory();
+        await using var src = new JournalLogSource("j", new JournalOptions(), fake, logs.CreateLogger("fail2ban.filtersystemd"), new FixedTime(now)) { RestartDelay = TimeSpan.FromMilliseconds(10) };
+        using var cts = new CancellationTokenSource();
+        await using var e = src.ReadAsync(cts.Token).GetAsyncEnumerator();
+        var messages = new List<string>();
+        while (messages.Count < 2)
+        {
+            messages.AddRange(((JournalLogBatch)await e.NextAsync()).Entries.Select(x => x.Message));
+        }
+        Assert.Equal(["sshd: first", "sshd: second"], messages);
+        Assert.Contains("--after-cursor=c1", fake.Follows[1]);
+        Assert.Contains(logs.Messages, m => m.StartsWith("[j] journalctl ended unexpectedly", StringComparison.Ordinal));
+    }
 }

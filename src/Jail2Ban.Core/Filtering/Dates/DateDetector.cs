@@ -127,7 +127,10 @@ public sealed class DateDetector
     /// Finds the date of one line (fail2ban's <c>matchTime</c> + <c>getTime</c>), learning from it.
     /// </summary>
     /// <param name="line">The log line (as the filter sees it).</param>
-    /// <param name="now">Current time, epoch seconds: used for dates without a year or day, and the year rollover.</param>
+    /// <param name="now">Current time, epoch seconds: used for dates without a year or day, and the year rollover.
+    /// Passing the same value for consecutive lines (e.g. the start time of a j2b-regex run) lets the detector reuse
+    /// the previous line's conversion when the date text repeats; a value changing per line disables that for
+    /// year-less dates (results stay exact either way).</param>
     /// <returns>Null when no template matches.</returns>
     /// <exception cref="DateConversionException">The date has an unknown zone abbreviation, or the pattern gives only one of month/day (fail2ban's uncaught KeyError/TypeError).</exception>
     public DateHit? Find(string line, double now)

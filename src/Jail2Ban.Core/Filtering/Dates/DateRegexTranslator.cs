@@ -59,6 +59,15 @@ internal static class DateRegexTranslator
                 {
                     sb.Append(@"\z");
                 }
+                // Python's \s also matches the separators \x1c-\x1f; .NET's does not.
+                else if (n == 's')
+                {
+                    sb.Append(inClass ? @"\s\x1c-\x1f" : @"[\s\x1c-\x1f]");
+                }
+                else if (n == 'S' && !inClass)
+                {
+                    sb.Append(@"[^\s\x1c-\x1f]");
+                }
                 else
                 {
                     sb.Append(c).Append(n);

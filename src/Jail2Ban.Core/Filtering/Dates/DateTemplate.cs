@@ -108,8 +108,17 @@ internal sealed class DateTemplate
 
     internal DateTemplate WithWeight(double weight) => new()
     {
-        Name = Name, Pattern = Pattern, PythonRegex = PythonRegex, DotNetPattern = DotNetPattern, Flags = Flags, Kind = Kind,
-        DateGroup = DateGroup, ValueGroup = ValueGroup, Fields = Fields, AmPmGroup = AmPmGroup, Weight = weight,
+        Name = Name,
+        Pattern = Pattern,
+        PythonRegex = PythonRegex,
+        DotNetPattern = DotNetPattern,
+        Flags = Flags,
+        Kind = Kind,
+        DateGroup = DateGroup,
+        ValueGroup = ValueGroup,
+        Fields = Fields,
+        AmPmGroup = AmPmGroup,
+        Weight = weight,
         IsContextSafe = IsContextSafe,
     };
 

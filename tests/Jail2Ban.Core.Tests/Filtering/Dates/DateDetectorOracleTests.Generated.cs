@@ -153,6 +153,9 @@ public partial class DateDetectorOracleTests
         { "time={LEPOCH}", 1124013600d, null, "a time=1124013600123 b", 2, 20, 1124013600.123d, null },
         { "%Y-%m-%d %H:%M:%S || %d/%m/%Y %H:%M:%S", 1124013600d, null, "23/01/2005 21:59:59 second", 0, 19, 1106513999.0d, null },
         { "{^LN-BEG} || {DEFAULT}", 1124013600d, null, "host Jan 23 21:59:59 dup ignored", 0, 20, null, null },
+        { "-", 1124013600d, null, "2005-01-23 21:59:59\u001c+0100 unit separator", 0, 25, 1106513999.0d, null },
+        { "%Y-%m-%d\\s%H:%M:%S", 1124013600d, null, "2005-01-23\u001f21:59:59 custom s", 0, 19, 1106513999.0d, null },
+        { "%Y-%m-%d[\\s]%H:%M:%S", 1124013600d, null, "2005-01-23\u001d21:59:59 custom class", 0, 19, 1106513999.0d, null },
     };
 
     /// <summary>One detector fed line by line in Europe/Zurich (mktime hint carried over, as in glibc).</summary>
@@ -204,6 +207,33 @@ public partial class DateDetectorOracleTests
         [ "+", 1130670000d, null, "2005-03-27 02:00:00 gap start", 0, 19, 1111852800.0d, null ],
         [ "+", 1130670000d, null, "Oct 30 02:15:00 yearless", 0, 15, 1130602500.0d, null ],
         [ "+", 1130670000d, null, "02:45:00 time only today", 0, 8, 1130604300.0d, null ],
+    ];
+
+    /// <summary>One detector, consecutive lines sharing their date text (the repeat shortcut must not change results).</summary>
+    public static readonly object?[][] Repeats =
+    [
+        [ "-", 1124013600d, null, "2005-01-23 21:59:59 x", 0, 19, 1106513999.0d, null ],
+        [ "+", 1124013600d, null, "2005-01-23 21:59:59 y", 0, 19, 1106513999.0d, null ],
+        [ "+", 1124013600d, null, "2005-01-23 21:59:59 +0100 x", 0, 25, 1106513999.0d, null ],
+        [ "+", 1124013600d, null, "2005-01-23 21:59:59 +0100 y", 0, 25, 1106513999.0d, null ],
+        [ "+", 1124013600d, null, "2005-01-23 21:59:59   +0100", 0, 27, 1106513999.0d, null ],
+        [ "+", 1124013600d, null, "2005-01-23 21:59:59   x", 0, 19, 1106513999.0d, null ],
+        [ "+", 1124013600d, null, "Jan 23 21:59:59 host a", 0, 15, 1106513999.0d, null ],
+        [ "+", 1124013600d, null, "Jan 23 21:59:59 host b", 0, 15, 1106513999.0d, null ],
+        [ "+", 1124013600d, null, "Jan 23 21:59:59 2005 host", 0, 20, 1106513999.0d, null ],
+        [ "+", 1124013600d, null, "Jan 23 21:59:59 2005 host", 0, 20, 1106513999.0d, null ],
+        [ "+", 1124013600d, null, "Jan 23 21:59:59 20x host", 0, 15, 1106513999.0d, null ],
+        [ "+", 1124013600d, null, "Jan 23 21:59:59 20x host", 0, 15, 1106513999.0d, null ],
+        [ "+", 1136070000d, null, "Jan 23 21:59:59 20x host", 0, 15, 1106513999.0d, null ],
+        [ "+", 1136070000d, null, "Dec 31 23:59:59 host", 0, 15, 1136069999.0d, null ],
+        [ "+", 1124013600d, null, "Dec 31 23:59:59 host", 0, 15, 1104533999.0d, null ],
+        [ "+", 1124013600d, null, "[Dec 31 23:59:59] host", 1, 16, 1104533999.0d, null ],
+        [ "+", 1124013600d, null, "[Dec 31 23:59:59] host", 1, 16, 1104533999.0d, null ],
+        [ "+", 1124013600d, null, "x [Dec 31 23:59:59] host", 3, 18, 1104533999.0d, null ],
+        [ "+", 1124013600d, null, "x [Dec 31 23:59:59] host", 3, 18, 1104533999.0d, null ],
+        [ "+", 1124013600d, null, "x [Dec 31 23:59:59]host", 3, 18, 1104533999.0d, null ],
+        [ "+", 1124013600d, null, "x [Dec 31 23:59:59]", 3, 18, 1104533999.0d, null ],
+        [ "+", 1124013600d, null, "x [Dec 31 23:59:59]", 3, 18, 1104533999.0d, null ],
     ];
 
 }

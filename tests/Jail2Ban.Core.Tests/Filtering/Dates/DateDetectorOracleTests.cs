@@ -55,7 +55,21 @@ public partial class DateDetectorOracleTests
             "America/New_York" => DstNewYork,
             _ => DstSydney,
         };
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
+        RunSequence(rows, TimeZoneInfo.FindSystemTimeZoneById(zoneId));
+    }
+
+    /// <summary>
+    /// Lines sharing their date text: the detector may reuse the previous line's result only when
+    /// fail2ban would find exactly the same (same place, same surrounding characters, same clock).
+    /// </summary>
+    [Fact]
+    public void Repeated_dates_give_what_fail2ban_gives()
+    {
+        RunSequence(Repeats, DateFixtures.Zurich);
+    }
+
+    private static void RunSequence(object?[][] rows, TimeZoneInfo zone)
+    {
         DateDetector? detector = null;
         foreach (var r in rows)
         {

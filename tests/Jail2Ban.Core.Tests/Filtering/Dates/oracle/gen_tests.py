@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Regenerates DateDetectorOracleTests.Generated.cs from oracle_cases.tsv / oracle_dst.tsv.
+"""Regenerates DateDetectorOracleTests.Generated.cs from oracle_cases.tsv / oracle_dst.tsv / oracle_repeat.tsv.
 
 Runs date_oracle.py (the installed fail2ban) with TZ=Europe/Zurich (and the DST file also with
 America/New_York and Australia/Sydney), and writes the expected values into C# test data.
@@ -68,5 +68,8 @@ public partial class DateDetectorOracleTests
         o.write('    /// <summary>One detector fed line by line in %s (mktime hint carried over, as in glibc).</summary>\n' % tz)
         o.write('    public static readonly object?[][] %s =\n    [\n' % name)
         o.write('\n'.join(r.replace('        { ', '        [ ').replace(' },', ' ],') for r in run('oracle_dst.tsv', tz)) + '\n    ];\n\n')
+    o.write('    /// <summary>One detector, consecutive lines sharing their date text (the repeat shortcut must not change results).</summary>\n')
+    o.write('    public static readonly object?[][] Repeats =\n    [\n')
+    o.write('\n'.join(r.replace('        { ', '        [ ').replace(' },', ' ],') for r in run('oracle_repeat.tsv', 'Europe/Zurich')) + '\n    ];\n\n')
     o.write('}\n')
 print('ok')
