@@ -111,7 +111,7 @@ internal sealed class JailTestHost : IAsyncDisposable
             logtimezone = UTC
             [test]
             enabled = true
-            filter = testauth
+            {(jailOptions.Contains("filter =", StringComparison.Ordinal) ? "" : "filter = testauth")}
             logpath = {LogFile}
             action = rec[name=test]
             {(jailOptions.Contains("maxretry", StringComparison.Ordinal) ? "" : "maxretry = 3")}
