@@ -128,9 +128,8 @@ public sealed class DateDetector
     /// </summary>
     /// <param name="line">The log line (as the filter sees it).</param>
     /// <param name="now">Current time, epoch seconds: used for dates without a year or day, and the year rollover.
-    /// Passing the same value for consecutive lines (e.g. the start time of a j2b-regex run) lets the detector reuse
-    /// the previous line's conversion when the date text repeats; a value changing per line disables that for
-    /// year-less dates (results stay exact either way).</param>
+    /// When the date text repeats, the previous line's conversion is reused as long as every now-dependent decision
+    /// (assumed year/day, rollover) would come out the same for this value.</param>
     /// <returns>Null when no template matches.</returns>
     /// <exception cref="DateConversionException">The date has an unknown zone abbreviation, or the pattern gives only one of month/day (fail2ban's uncaught KeyError/TypeError).</exception>
     public DateHit? Find(string line, double now)
@@ -148,18 +147,18 @@ public sealed class DateDetector
         var t = entry!.Template;
         var g = match.Groups[t.DateGroup];
         DateHit hit;
-        bool usedNow = false;
+        long nowFrom = long.MinValue, nowTo = long.MaxValue;
         if (g.Length == 0)
         {
             hit = new DateHit(g.Index, g.Index, null);
         }
         else
         {
-            hit = new DateHit(g.Index, g.Index + g.Length, Convert(t, match, now, out usedNow));
+            hit = new DateHit(g.Index, g.Index + g.Length, Convert(t, match, now, out nowFrom, out nowTo));
         }
         if (t.IsContextSafe)
         {
-            Remember(line, entry, match.Index, match.Index + match.Length, hit, now, usedNow);
+            Remember(line, entry, match.Index, match.Index + match.Length, hit, nowFrom, nowTo);
         }
         return hit;
     }
@@ -169,10 +168,9 @@ public sealed class DateDetector
     private int repeatStart, repeatEnd, repeatContextStart;
     private string repeatContext = "";
     private DateHit repeatHit;
-    private double repeatNow;
-    private bool repeatUsedNow;
+    private long repeatNowFrom, repeatNowTo;
 
-    private void Remember(string line, Entry entry, int start, int end, DateHit hit, double now, bool usedNow)
+    private void Remember(string line, Entry entry, int start, int end, DateHit hit, long nowFrom, long nowTo)
     {
         int cs = Math.Max(0, start - 1);
         int ce = Math.Min(line.Length, end + 2);
@@ -182,8 +180,8 @@ public sealed class DateDetector
         repeatContextStart = start - 1; // -1: the match started the line
         repeatContext = line.Substring(cs, ce - cs);
         repeatHit = hit;
-        repeatNow = now;
-        repeatUsedNow = usedNow;
+        repeatNowFrom = nowFrom;
+        repeatNowTo = nowTo;
     }
 
     /// <summary>
@@ -196,10 +194,18 @@ public sealed class DateDetector
         hit = null;
         var entry = repeatEntry;
         int i = lastTemplIdx;
-        if (entry is null || i >= templates.Count || !ReferenceEquals(templates[i], entry)
-            || (repeatUsedNow && now != repeatNow))
+        if (entry is null || i >= templates.Count || !ReferenceEquals(templates[i], entry))
         {
             return false;
+        }
+        if (repeatNowFrom != long.MinValue || repeatNowTo != long.MaxValue)
+        {
+            // The previous result depended on now: still valid for this now?
+            long n = localClock.NaiveNow(now).Ticks;
+            if (n < repeatNowFrom || n >= repeatNowTo)
+            {
+                return false;
+            }
         }
         // Cheap test first: the text around the previous date must be there again.
         int cs0 = Math.Max(0, repeatStart - 1);
@@ -276,13 +282,14 @@ public sealed class DateDetector
         return false;
     }
 
-    private double? Convert(DateTemplate t, Match m, double now, out bool usedNow)
+    private double? Convert(DateTemplate t, Match m, double now, out long nowFrom, out long nowTo)
     {
-        usedNow = false;
+        nowFrom = long.MinValue;
+        nowTo = long.MaxValue;
         switch (t.Kind)
         {
             case DateTemplateKind.Pattern:
-                return StrptimeConverter.Convert(t, m, now, localClock, defaultOffsetMinutes, out usedNow);
+                return StrptimeConverter.Convert(t, m, now, localClock, defaultOffsetMinutes, out nowFrom, out nowTo);
             case DateTemplateKind.Epoch:
             case DateTemplateKind.LongEpoch:
                 {

@@ -39,8 +39,15 @@ public sealed class DatePatternException(string message, Exception? inner = null
 /// whole line ("Failed to process line") and fail2ban-regex crashes (spec §3.5). Callers decide
 /// which of those to imitate.
 /// </summary>
-public sealed class DateConversionException(string pythonError, string message) : Exception(message)
+public class DateConversionException(string pythonError, string message) : Exception(message)
 {
     /// <summary>The Python exception fail2ban raises here: "KeyError" or "TypeError".</summary>
     public string PythonError { get; } = pythonError;
+}
+
+/// <summary>The KeyError case of <see cref="DateConversionException"/>: a zone abbreviation fail2ban does not know.</summary>
+public sealed class UnknownTimeZoneAbbreviationException(string abbreviation)
+    : DateConversionException("KeyError", $"Unknown time zone abbreviation '{abbreviation}' in the date of the line")
+{
+    public string Abbreviation { get; } = abbreviation;
 }

@@ -20,10 +20,14 @@ internal static class StrptimeConverter
     /// <param name="now">The clock (epoch seconds).</param>
     /// <param name="clock">The zone of naive times (mktime) and of "now".</param>
     /// <param name="defaultOffsetMinutes">The fixed logtimezone offset, if any.</param>
-    /// <param name="usedNow">Whether the result depends on <paramref name="now"/> (no year, or no day).</param>
-    internal static double? Convert(DateTemplate template, Match m, double now, LocalClock clock, int? defaultOffsetMinutes, out bool usedNow)
+    /// <param name="nowFrom">With <paramref name="nowTo"/>: the naive local "now" ticks [from, to) for which the
+    /// result is the same (the whole range when it does not depend on now; empty when unknown).</param>
+    /// <param name="nowTo">See <paramref name="nowFrom"/>.</param>
+    internal static double? Convert(DateTemplate template, Match m, double now, LocalClock clock, int? defaultOffsetMinutes,
+        out long nowFrom, out long nowTo)
     {
-        usedNow = false;
+        nowFrom = long.MinValue;
+        nowTo = long.MaxValue;
         int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
         bool hasYear = false, hasMonth = false, hasDay = false;
         int? tzOffset = null, weekday = null, julian = null, weekOfYear = null;
@@ -164,7 +168,7 @@ internal static class StrptimeConverter
                         case LogTimeZone.ZoneParse.Invalid:
                             return null;
                         default:
-                            throw new DateConversionException("KeyError", $"Unknown time zone abbreviation '{bad}' in the date of the line");
+                            throw new UnknownTimeZoneAbbreviationException(bad!);
                     }
                     break;
                 default:
@@ -174,13 +178,16 @@ internal static class StrptimeConverter
 
         DateTime nowNaive = default;
         bool haveNow = false;
-        usedNow = true; // from here on, conservatively
+        // From here on the result may depend on now: an empty validity range until it is known.
+        nowFrom = nowTo = 0;
         bool assumeYear = false;
+        int assumedYear = 0;
         if (!hasYear)
         {
             nowNaive = clock.NaiveNow(now);
             haveNow = true;
             year = nowNaive.Year;
+            assumedYear = year;
             assumeYear = true;
         }
         if (!hasMonth || !hasDay)
@@ -235,6 +242,7 @@ internal static class StrptimeConverter
             return null; // datetime() ValueError: hour 24 from %k, second 60, Feb 29...
         }
         long ticks = new DateTime(year, month, day, hour, minute, second).Ticks;
+        long todayTicks = 0;
 
         tzOffset ??= defaultOffsetMinutes;
         if (tzOffset is not null)
@@ -252,11 +260,13 @@ internal static class StrptimeConverter
                 nowNaive = clock.NaiveNow(now);
                 haveNow = true;
             }
+            todayTicks = ticks;
             if (ticks > nowNaive.Ticks)
             {
                 ticks -= TimeSpan.TicksPerDay; // before midnight: yesterday
             }
         }
+        long yearTicks = ticks;
         if (assumeYear)
         {
             // Year rollover: a date more than one day ahead belongs to last year. Note that with a
@@ -272,12 +282,62 @@ internal static class StrptimeConverter
                 ticks = new DateTime(y, month, day).Ticks + dr.TimeOfDay.Ticks;
             }
         }
-        usedNow = haveNow;
+        if (haveNow)
+        {
+            NowValidity(nowNaive, assumeYear, assumedYear, assumeToday, todayTicks, yearTicks, out nowFrom, out nowTo);
+        }
+        else
+        {
+            nowFrom = long.MinValue;
+            nowTo = long.MaxValue;
+        }
         if (tzOffset is not null)
         {
             return (ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond;
         }
         return clock.ToEpoch(new DateTime(ticks, DateTimeKind.Unspecified));
+    }
+
+    /// <summary>
+    /// The naive "now" values for which every now-dependent decision above comes out the same: the
+    /// assumed year and day, "later than now" (yesterday) and "more than a day ahead" (last year).
+    /// </summary>
+    private static void NowValidity(DateTime nowNaive, bool assumeYear, int assumedYear, bool assumeToday,
+        long todayTicks, long yearTicks, out long from, out long to)
+    {
+        from = long.MinValue;
+        to = long.MaxValue;
+        if (assumeYear)
+        {
+            from = new DateTime(assumedYear, 1, 1).Ticks;
+            to = assumedYear < 9999 ? new DateTime(assumedYear + 1, 1, 1).Ticks : long.MaxValue;
+        }
+        if (assumeToday)
+        {
+            from = Math.Max(from, nowNaive.Date.Ticks);
+            to = Math.Min(to, nowNaive.Date.Ticks + TimeSpan.TicksPerDay);
+            // was "todayTicks > now" true?
+            if (todayTicks > nowNaive.Ticks)
+            {
+                to = Math.Min(to, todayTicks);
+            }
+            else
+            {
+                from = Math.Max(from, todayTicks);
+            }
+        }
+        if (assumeYear)
+        {
+            long limit = yearTicks - TimeSpan.TicksPerDay; // "yearTicks > now + 1 day" ⇔ now < limit
+            if (nowNaive.Ticks < limit)
+            {
+                to = Math.Min(to, limit);
+            }
+            else
+            {
+                from = Math.Max(from, limit);
+            }
+        }
     }
 
     /// <summary>Python's <c>_calc_julian_from_U_or_W</c>.</summary>

@@ -17,7 +17,7 @@ public partial class DateDetectorOracleTests
     {
         if (error is not null)
         {
-            var e = Assert.Throws<DateConversionException>(() => detector.Find(line, now));
+            var e = Assert.ThrowsAny<DateConversionException>(() => detector.Find(line, now));
             Assert.Equal(error, e.PythonError);
             return;
         }
@@ -68,6 +68,16 @@ public partial class DateDetectorOracleTests
         RunSequence(Repeats, DateFixtures.Zurich);
     }
 
+    /// <summary>
+    /// A repeated date must be converted again as soon as "now" changes one of fail2ban's
+    /// now-dependent decisions (assumed day and year, yesterday, last year).
+    /// </summary>
+    [Fact]
+    public void Repeated_dates_follow_a_moving_now()
+    {
+        RunSequence(NowFlips, DateFixtures.Zurich);
+    }
+
     private static void RunSequence(object?[][] rows, TimeZoneInfo zone)
     {
         DateDetector? detector = null;
@@ -80,5 +90,13 @@ public partial class DateDetectorOracleTests
             }
             Check(detector!, (double)r[1]!, (string)r[3]!, (int?)r[4], (int?)r[5], (double?)r[6], (string?)r[7]);
         }
+    }
+
+    [Fact]
+    public void Unknown_zone_abbreviation_names_it()
+    {
+        var d = Create("-", null, DateFixtures.Zurich);
+        var e = Assert.Throws<UnknownTimeZoneAbbreviationException>(() => d.Find("XYZ Apr 16 21:05:29 monit", DateFixtures.SampleNow));
+        Assert.Equal(("XYZ", "KeyError"), (e.Abbreviation, e.PythonError));
     }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Regenerates DateDetectorOracleTests.Generated.cs from oracle_cases.tsv / oracle_dst.tsv / oracle_repeat.tsv.
+"""Regenerates DateDetectorOracleTests.Generated.cs from oracle_cases.tsv / oracle_dst.tsv / oracle_repeat.tsv / oracle_nowflip.tsv.
 
 Runs date_oracle.py (the installed fail2ban) with TZ=Europe/Zurich (and the DST file also with
 America/New_York and Australia/Sydney), and writes the expected values into C# test data.
@@ -71,5 +71,8 @@ public partial class DateDetectorOracleTests
     o.write('    /// <summary>One detector, consecutive lines sharing their date text (the repeat shortcut must not change results).</summary>\n')
     o.write('    public static readonly object?[][] Repeats =\n    [\n')
     o.write('\n'.join(r.replace('        { ', '        [ ').replace(' },', ' ],') for r in run('oracle_repeat.tsv', 'Europe/Zurich')) + '\n    ];\n\n')
+    o.write('    /// <summary>One detector, the same line again and again while now crosses midnight, the new year and the one-day limit.</summary>\n')
+    o.write('    public static readonly object?[][] NowFlips =\n    [\n')
+    o.write('\n'.join(r.replace('        { ', '        [ ').replace(' },', ' ],') for r in run('oracle_nowflip.tsv', 'Europe/Zurich')) + '\n    ];\n\n')
     o.write('}\n')
 print('ok')
