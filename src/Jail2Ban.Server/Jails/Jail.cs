@@ -316,10 +316,7 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
             switch (batch)
             {
                 case FileLogBatch f:
-                    foreach (var line in f.Lines)
-                    {
-                        ProcessLine(line.Text);
-                    }
+                    ProcessFileLines(f.Lines);
                     _s.Store?.UpdateLog(Name, f.Position.Path, f.Position.Position, f.Position.FirstLineHash);
                     break;
                 case JournalLogBatch j:
@@ -331,6 +328,62 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// A batch of file lines, two threads deep: the date detector (stateful, so strictly in line
+    /// order) runs ahead on a worker while this thread runs the regexes on lines already dated —
+    /// the same split j2b-regex uses. Small batches stay on one thread.
+    /// </summary>
+    internal void ProcessFileLines(IReadOnlyList<FileLogLine> lines)
+    {
+        if (lines.Count < 64)
+        {
+            foreach (var line in lines) ProcessLine(line.Text);
+            return;
+        }
+        var now = Now;
+        var hits = new DateHit?[lines.Count];
+        var dropped = new bool[lines.Count];
+        var dated = 0;
+        var dating = Task.Run(() =>
+        {
+            for (var i = 0; i < lines.Count; i++)
+            {
+                try
+                {
+                    hits[i] = Detector.Find(lines[i].Text, now);
+                }
+                catch (DateConversionException e)
+                {
+                    dropped[i] = true;
+                    _s.Log.Log(FilterLogger, LogLevels.Warning, $"Failed to process line: {lines[i].Text}: {e.Message}");
+                }
+                Volatile.Write(ref dated, i + 1);
+            }
+        });
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var spin = new SpinWait();
+            while (Volatile.Read(ref dated) <= i)
+            {
+                if (dating.IsFaulted) dating.GetAwaiter().GetResult();
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+            if (dropped[i]) continue;
+            IReadOnlyList<Failure> failures;
+            try
+            {
+                failures = Filter.ProcessLine(lines[i].Text, hits[i], now);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _s.Log.Log(FilterLogger, LogLevels.Error, $"Failed to process line: {lines[i].Text}: {e.Message}");
+                continue;
+            }
+            if (failures.Count > 0) HandleFailures(failures, now);
+        }
+        dating.GetAwaiter().GetResult();
     }
 
     /// <summary>One log line through the filter and the fail manager (§3.1).</summary>

@@ -32,9 +32,9 @@ public sealed class JailThroughputTests(ITestOutputHelper output)
         foreach (var l in lines) found += jail.Filter.ProcessLine(l, now).Count;
         var filterOnly = sw.Elapsed;
         sw.Restart();
-        foreach (var l in lines) jail.ProcessLine(l);
+        foreach (var chunk in lines.Select(l => new Jail2Ban.Server.Logs.FileLogLine(l, 0)).Chunk(1000)) jail.ProcessFileLines(chunk);
         var whole = sw.Elapsed;
-        output.WriteLine($"{lines.Length} lines: filter {filterOnly.TotalSeconds:F2}s ({found} failures), jail {whole.TotalSeconds:F2}s, total failed {jail.Fail.FailTotal}");
+        output.WriteLine($"{lines.Length} lines: filter {filterOnly.TotalSeconds:F2}s ({found} failures), jail (dates on a second thread, batches of 1000) {whole.TotalSeconds:F2}s, total failed {jail.Fail.FailTotal}");
         Assert.True(found > 0);
         Assert.InRange(jail.Fail.FailTotal, found - 2, found + 2);
     }
