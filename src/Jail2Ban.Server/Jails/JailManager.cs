@@ -25,6 +25,7 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
     private string? _dbFile;
     private int? _dbMaxMatches;
     private long _dbPurgeAge = 86400;
+    private bool _streaming;
 
     /// <param name="readConfig">Reads the configuration (all jails, or the one named).</param>
     /// <param name="quit">Begins the server's orderly shutdown.</param>
@@ -165,6 +166,7 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
 
     public void SetDbFile(string file)
     {
+        if (_streaming) return;
         _s.Store?.Dispose();
         _s.Store = null;
         _purgeTimer?.Dispose();
@@ -235,7 +237,9 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
 
     public void ReloadJails(string jailOrAll, IReadOnlyList<string> options, bool begin)
     {
-        // The stream form of reload (stock fail2ban-client) is handled as a full re-read at its end.
+        // The stream form of reload (stock fail2ban-client): the commands in between describe the
+        // configuration we re-read ourselves at the end, so they are not applied one by one.
+        _streaming = begin;
         if (!begin) ReloadConfiguration(jailOrAll, options);
     }
 
@@ -296,11 +300,15 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
 
     // ------------------------------------------------------------------ jail lifecycle
 
-    public void AddJail(string jail, string backend) =>
+    public void AddJail(string jail, string backend)
+    {
+        if (_streaming) return;
         throw ControlCommandException.Invalid($"add {jail}: jails are created from the configuration (use reload)");
+    }
 
     public void StartJail(string jail)
     {
+        if (_streaming) return;
         GetJail(jail).StartAsync().GetAwaiter().GetResult();
     }
 
@@ -322,7 +330,11 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
         }
     }
 
-    public void SetIdle(string jail, bool idle) => GetJail(jail).Idle = idle;
+    public void SetIdle(string jail, bool idle)
+    {
+        if (_streaming) return;
+        GetJail(jail).Idle = idle;
+    }
 
     public bool GetIdle(string jail) => GetJail(jail).Idle;
 
@@ -416,31 +428,49 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
 
     public bool GetIgnoreSelf(string jail) => GetJail(jail).Ignore.IgnoreSelf;
 
-    public void SetIgnoreSelf(string jail, bool value) => GetJail(jail).Ignore.IgnoreSelf = value;
+    public void SetIgnoreSelf(string jail, bool value)
+    {
+        if (_streaming) return;
+        GetJail(jail).Ignore.IgnoreSelf = value;
+    }
 
     public IReadOnlyList<string> GetIgnoreIps(string jail) => GetJail(jail).Ignore.IgnoreIp.Entries.Select(e => e.ToString()).ToList();
 
     public void AddIgnoreIp(string jail, string value)
     {
+        if (_streaming) return;
         var j = GetJail(jail);
         foreach (var ip in IgnoreList.SplitValue(value)) j.Ignore.IgnoreIp.Add(ip);
     }
 
-    public void DelIgnoreIp(string jail, string value) => GetJail(jail).Ignore.IgnoreIp.Remove(value);
+    public void DelIgnoreIp(string jail, string value)
+    {
+        if (_streaming) return;
+        GetJail(jail).Ignore.IgnoreIp.Remove(value);
+    }
 
     public string? GetIgnoreCommand(string jail) => GetJail(jail).Ignore.IgnoreCommand;
 
-    public void SetIgnoreCommand(string jail, string command) => GetJail(jail).Ignore.IgnoreCommand = command.Length == 0 ? null : command;
+    public void SetIgnoreCommand(string jail, string command)
+    {
+        if (_streaming) return;
+        GetJail(jail).Ignore.IgnoreCommand = command.Length == 0 ? null : command;
+    }
 
     public IgnoreCacheInfo? GetIgnoreCache(string jail) =>
         GetJail(jail).Ignore.Cache is { } c ? new IgnoreCacheInfo(c.Key, c.MaxCount, (long)c.MaxTime.Value) : null;
 
-    public void SetIgnoreCache(string jail, string options) => GetJail(jail).Ignore.Cache = IgnoreCacheOptions.Parse(options);
+    public void SetIgnoreCache(string jail, string options)
+    {
+        if (_streaming) return;
+        GetJail(jail).Ignore.Cache = IgnoreCacheOptions.Parse(options);
+    }
 
     public IReadOnlyList<string> GetLogPaths(string jail) => GetJail(jail).FileList;
 
     public void AddLogPath(string jail, string path, bool tail)
     {
+        if (_streaming) return;
         try
         {
             GetJail(jail).AddLogPath(path, tail);
@@ -451,11 +481,19 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
         }
     }
 
-    public void DelLogPath(string jail, string path) => GetJail(jail).DelLogPath(path);
+    public void DelLogPath(string jail, string path)
+    {
+        if (_streaming) return;
+        GetJail(jail).DelLogPath(path);
+    }
 
     public string GetLogEncoding(string jail) => GetJail(jail).Definition.Options.TryGetValue("logencoding", out var v) ? Jail.OptionText(v) ?? "auto" : "auto";
 
-    public void SetLogEncoding(string jail, string encoding) => throw NotRuntime(jail, "logencoding");
+    public void SetLogEncoding(string jail, string encoding)
+    {
+        if (_streaming) return;
+        throw NotRuntime(jail, "logencoding");
+    }
 
     public IReadOnlyList<IReadOnlyList<string>> GetJournalMatch(string jail)
     {
@@ -464,33 +502,69 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
         return m.Split(" + ").Select(g => (IReadOnlyList<string>)g.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
     }
 
-    public void AddJournalMatch(string jail, IReadOnlyList<string> match) => throw NotRuntime(jail, "addjournalmatch");
+    public void AddJournalMatch(string jail, IReadOnlyList<string> match)
+    {
+        if (_streaming) return;
+        throw NotRuntime(jail, "addjournalmatch");
+    }
 
-    public void DelJournalMatch(string jail, IReadOnlyList<string> match) => throw NotRuntime(jail, "deljournalmatch");
+    public void DelJournalMatch(string jail, IReadOnlyList<string> match)
+    {
+        if (_streaming) return;
+        throw NotRuntime(jail, "deljournalmatch");
+    }
 
     public string? GetPrefRegex(string jail) => GetJail(jail).Filter.PrefRegex?.ToString();
 
-    public void SetPrefRegex(string jail, string regex) => throw NotRuntime(jail, "prefregex");
+    public void SetPrefRegex(string jail, string regex)
+    {
+        if (_streaming) return;
+        throw NotRuntime(jail, "prefregex");
+    }
 
     public IReadOnlyList<string> GetFailRegex(string jail) => GetJail(jail).Filter.FailRegexes.Select(r => r.ToString() ?? "").ToList();
 
-    public void AddFailRegex(string jail, string regex) => throw NotRuntime(jail, "addfailregex");
+    public void AddFailRegex(string jail, string regex)
+    {
+        if (_streaming) return;
+        throw NotRuntime(jail, "addfailregex");
+    }
 
-    public void DelFailRegex(string jail, int index) => throw NotRuntime(jail, "delfailregex");
+    public void DelFailRegex(string jail, int index)
+    {
+        if (_streaming) return;
+        throw NotRuntime(jail, "delfailregex");
+    }
 
     public IReadOnlyList<string> GetIgnoreRegex(string jail) => GetJail(jail).Filter.IgnoreRegexes.Select(r => r.ToString() ?? "").ToList();
 
-    public void AddIgnoreRegex(string jail, string regex) => throw NotRuntime(jail, "addignoreregex");
+    public void AddIgnoreRegex(string jail, string regex)
+    {
+        if (_streaming) return;
+        throw NotRuntime(jail, "addignoreregex");
+    }
 
-    public void DelIgnoreRegex(string jail, int index) => throw NotRuntime(jail, "delignoreregex");
+    public void DelIgnoreRegex(string jail, int index)
+    {
+        if (_streaming) return;
+        throw NotRuntime(jail, "delignoreregex");
+    }
 
     public string GetUseDns(string jail) => GetJail(jail).Filter.Options.UseDns.ToString().ToLowerInvariant();
 
-    public void SetUseDns(string jail, string value) => throw NotRuntime(jail, "usedns");
+    public void SetUseDns(string jail, string value)
+    {
+        if (_streaming) return;
+        throw NotRuntime(jail, "usedns");
+    }
 
     public long GetFindTime(string jail) => (long)GetJail(jail).Fail.FindTime;
 
-    public void SetFindTime(string jail, string value) => GetJail(jail).Fail.FindTime = ToSeconds(value);
+    public void SetFindTime(string jail, string value)
+    {
+        if (_streaming) return;
+        GetJail(jail).Fail.FindTime = ToSeconds(value);
+    }
 
     public DatePatternInfo? GetDatePattern(string jail)
     {
@@ -498,24 +572,44 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
         return string.IsNullOrEmpty(p) ? null : new DatePatternInfo(p, p);
     }
 
-    public void SetDatePattern(string jail, string pattern) => throw NotRuntime(jail, "datepattern");
+    public void SetDatePattern(string jail, string pattern)
+    {
+        if (_streaming) return;
+        throw NotRuntime(jail, "datepattern");
+    }
 
     public string? GetLogTimeZone(string jail) =>
         GetJail(jail).Definition.Options.TryGetValue("logtimezone", out var v) ? Jail.OptionText(v) : null;
 
-    public void SetLogTimeZone(string jail, string tz) => throw NotRuntime(jail, "logtimezone");
+    public void SetLogTimeZone(string jail, string tz)
+    {
+        if (_streaming) return;
+        throw NotRuntime(jail, "logtimezone");
+    }
 
     public int GetMaxMatches(string jail) => GetJail(jail).Fail.MaxMatches;
 
-    public void SetMaxMatches(string jail, int value) => GetJail(jail).Fail.MaxMatches = value;
+    public void SetMaxMatches(string jail, int value)
+    {
+        if (_streaming) return;
+        GetJail(jail).Fail.MaxMatches = value;
+    }
 
     public int GetMaxRetry(string jail) => GetJail(jail).Fail.MaxRetry;
 
-    public void SetMaxRetry(string jail, int value) => GetJail(jail).Fail.MaxRetry = value;
+    public void SetMaxRetry(string jail, int value)
+    {
+        if (_streaming) return;
+        GetJail(jail).Fail.MaxRetry = value;
+    }
 
     public int GetMaxLines(string jail) => GetJail(jail).Filter.Options.MaxLines;
 
-    public void SetMaxLines(string jail, int value) => throw NotRuntime(jail, "maxlines");
+    public void SetMaxLines(string jail, int value)
+    {
+        if (_streaming) return;
+        throw NotRuntime(jail, "maxlines");
+    }
 
     // ------------------------------------------------------------------ actions
 
@@ -523,6 +617,7 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
 
     public void SetBanTime(string jail, string value)
     {
+        if (_streaming) return;
         var j = GetJail(jail);
         try
         {
@@ -552,6 +647,7 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
 
     public void SetBanTimeExtra(string jail, string option, string value)
     {
+        if (_streaming) return;
         var j = GetJail(jail);
         var i = j.Increment;
         string? Txt(PyNumber? n) => n is { } v ? v.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
@@ -580,9 +676,17 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
 
     public IReadOnlyList<string> GetActions(string jail) => GetJail(jail).Actions.Select(a => a.Name).ToList();
 
-    public void AddAction(string jail, string action, string? pythonFile, string? kwargsJson) => throw NotRuntime(jail, "addaction");
+    public void AddAction(string jail, string action, string? pythonFile, string? kwargsJson)
+    {
+        if (_streaming) return;
+        throw NotRuntime(jail, "addaction");
+    }
 
-    public void DelAction(string jail, string action) => throw NotRuntime(jail, "delaction");
+    public void DelAction(string jail, string action)
+    {
+        if (_streaming) return;
+        throw NotRuntime(jail, "delaction");
+    }
 
     private IJailAction GetAction(string jail, string action) =>
         GetJail(jail).Actions.FirstOrDefault(a => a.Name == action) ?? throw ControlCommandException.KeyError($"Invalid Action name: {action}");
@@ -598,7 +702,11 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
     public object? GetActionProperty(string jail, string action, string property) =>
         GetAction(jail, action).Options.TryGetValue(property, out var v) ? v : throw ControlCommandException.Invalid($"Invalid property: {property}");
 
-    public object? SetActionProperty(string jail, string action, string property, string value) => throw NotRuntime(jail, "action " + property);
+    public object? SetActionProperty(string jail, string action, string property, string value)
+    {
+        if (_streaming) return null;
+        throw NotRuntime(jail, "action " + property);
+    }
 
     public object? CallActionMethod(string jail, string action, string method, string? kwargsJson) => throw NotRuntime(jail, "action " + method);
 

@@ -239,6 +239,32 @@ public sealed class JailIntegrationTests
         Assert.Equal(7, h.Manager.GetMaxRetry("test"));
         await h.WaitUntil(() => h.Manager.IsBanned("test", "192.0.2.61"), "ban kept");
     }
+
+    [Fact]
+    public async Task Stock_client_reload_stream_rereads_the_configuration()
+    {
+        await using var h = await JailTestHost.StartAsync();
+        h.Fail("192.0.2.62", 3);
+        await h.WaitUntil(() => h.Manager.IsBanned("test", "192.0.2.62"), "ban");
+        h.WriteJailConf("maxretry = 9");
+        var dispatcher = new ControlDispatcher(h.Manager, h.Time);
+        // What fail2ban-client reload sends: the whole jail stream between begin and end.
+        List<object?> stream =
+        [
+            new List<object?> { "add", "test", "polling" },
+            new List<object?> { "set", "test", "addlogpath", h.LogFile, "head" },
+            new List<object?> { "set", "test", "maxretry", "9" },
+            new List<object?> { "add", "newjail", "polling" },
+            new List<object?> { "set", "newjail", "addfailregex", "x" },
+            new List<object?> { "set", "newjail", "maxretry", "3" },
+            new List<object?> { "start", "test" },
+        ];
+        var reply = await dispatcher.DispatchAsync(["reload", "--all", new List<object?>(), stream]);
+        Assert.False(reply.IsError, reply.Value?.ToString());
+        Assert.Equal(9, h.Manager.GetMaxRetry("test"));
+        await h.WaitUntil(() => h.Manager.IsBanned("test", "192.0.2.62"), "ban kept");
+        Assert.False((await dispatcher.DispatchAsync(["status", "test"])).IsError);
+    }
 }
 
 public sealed class JailPipelineTests
