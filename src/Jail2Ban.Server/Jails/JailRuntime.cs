@@ -117,7 +117,7 @@ internal sealed class JailRuntime : IJailRuntime, IServerConfigurator, IAsyncDis
         var config = Read(null);
         var errors = Manager.Validate(config, out var built);
         foreach (var j in built) await j.DisposeAsync().ConfigureAwait(false);
-        foreach (var d in config.Diagnostics.Where(d => d.Severity != DiagnosticSeverity.Error))
+        foreach (var d in config.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Warning))
         {
             await output.WriteLineAsync(d.ToString()).ConfigureAwait(false);
         }
