@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Jail2Ban.Server;
 using Jail2Ban.Server.Hosting;
+using Jail2Ban.Server.Jails;
 using Hosting = Jail2Ban.Server.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -37,10 +38,10 @@ internal static class ServerCommands
                 // fail2ban-server shares the client's parser and acts as the client for these.
                 return await RunClientAsync(args, stderr, cancellationToken).ConfigureAwait(false);
         }
-        var settings = ServerSettings.Resolve(options);
+        var settings = ServerSettings.Resolve(options, JailRuntimeRegistration.ReadServerDefinition(options.ConfDir));
         if (options.Test)
         {
-            using var testHost = Hosting.ServerHost.CreateBuilder(options, settings with { LogTarget = "STDERR" }).Build();
+            using var testHost = Hosting.ServerHost.CreateBuilder(options, settings with { LogTarget = "STDERR" }, configure: s => s.AddJailRuntime()).Build();
             return await testHost.Services.GetRequiredService<IServerConfigurator>().TestAsync(options, stdout, cancellationToken).ConfigureAwait(false);
         }
         // Set by Daemonize for the re-started copy of ourselves; not passed on to actions.
@@ -52,7 +53,7 @@ internal static class ServerCommands
         }
         NativeProcess.SetUmask(0x3F); // 077: socket, pid file and DB for the owner only
         NativeProcess.SetName(settings.PName);
-        using var host = Hosting.ServerHost.CreateBuilder(options, settings).Build();
+        using var host = Hosting.ServerHost.CreateBuilder(options, settings, configure: s => s.AddJailRuntime()).Build();
         return await Hosting.ServerHost.RunAsync(host, cancellationToken).ConfigureAwait(false);
     }
 

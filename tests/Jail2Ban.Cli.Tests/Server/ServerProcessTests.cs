@@ -80,7 +80,8 @@ public sealed class ServerProcessTests : IDisposable
     {
         var sock = Path.Combine(_dir, "j2b.sock");
         File.WriteAllText(sock, "");
-        using var p = Start("-f", "--async", "-s", sock, "-p", Path.Combine(_dir, "j2b.pid"));
+        // fail2ban reads logtarget from fail2ban.conf (also with --async): keep the log on stdout here.
+        using var p = Start("-f", "--async", "--logtarget", "STDOUT", "-s", sock, "-p", Path.Combine(_dir, "j2b.pid"));
         var output = await p.StandardOutput.ReadToEndAsync();
         await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(255, p.ExitCode);

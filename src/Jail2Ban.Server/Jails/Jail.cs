@@ -1,0 +1,639 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Jail2Ban.Core.Actions;
+using Jail2Ban.Core.Banning;
+using Jail2Ban.Core.Configuration;
+using Jail2Ban.Core.Filtering;
+using Jail2Ban.Core.Filtering.Dates;
+using Jail2Ban.Core.Net;
+using Jail2Ban.Core.Time;
+using Jail2Ban.Server.Builtin;
+using Jail2Ban.Server.Logging;
+using Jail2Ban.Server.Logs;
+using Jail2Ban.Server.Persistence;
+using CoreActionDefinition = Jail2Ban.Core.Actions.ActionDefinition;
+
+namespace Jail2Ban.Server.Jails;
+
+/// <summary>What every jail shares: clock, server log, action runner, built-ins, log sources, database.</summary>
+internal sealed record JailServices(
+    TimeProvider Time,
+    ServerLog Log,
+    IActionRunner Runner,
+    BuiltinActionFactory Builtins,
+    LogSourceFactory Sources)
+{
+    /// <summary>The ban database, null when persistence is off (dbfile = :memory: is still a store).</summary>
+    public BanStore? Store { get; set; }
+}
+
+/// <summary>
+/// One running jail (spec §2.1, §3): its log source feeds the filter (one stateful filter per jail),
+/// failures pass the ignore checks into the fail manager, tickets reaching maxretry are queued to the
+/// actions loop, which bans everything queued at once (bulk, §3.7) and unbans expired tickets.
+/// Two loops, like fail2ban's filter and actions threads; the managers have their own locks.
+/// </summary>
+internal sealed class Jail : IActionJailContext, IAsyncDisposable
+{
+    private const string FilterLogger = "fail2ban.filter";
+    private const string ActionsLogger = "fail2ban.actions";
+    private const string JailLogger = "fail2ban.jail";
+
+    private readonly JailServices _s;
+    private readonly Channel<Ticket> _queue = Channel.CreateUnbounded<Ticket>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _actionGate = new(1, 1);
+    private readonly Lock _filterLock = new();
+    private readonly List<IJailAction> _actions = [];
+    private readonly List<string> _logPaths = [];
+    private CancellationTokenSource? _cts;
+    private Task? _filterLoop;
+    private Task? _actionsLoop;
+    private ILogSource? _source;
+    private double _lastCleanup;
+    private int _pendingBatches;
+
+    public Jail(JailDefinition definition, JailServices services)
+    {
+        Definition = definition;
+        _s = services;
+        Name = definition.Name;
+        Backend = definition.Backend;
+        string? Opt(string key) => definition.Options.TryGetValue(key, out var v) ? OptionText(v) : null;
+
+        var filterOptions = definition.Filter ?? throw new JailConfigException($"Jail '{Name}': no filter");
+        var settings = FilterSettings.FromConfig(filterOptions, Opt("usedns"));
+        var zoneText = Opt("logtimezone");
+        var zone = string.IsNullOrWhiteSpace(zoneText) ? null : LogTimeZone.Parse(zoneText);
+        Detector = new DateDetector(settings.DatePattern, zone);
+        Filter = new Filter(settings, new DetectorDateFinder(Detector),
+            FilterBehavior.Daemon, new FilterRegexCompiler(), new SystemHostResolver(), _s.Time,
+            w => _s.Log.Log(FilterLogger, LogLevels.Warning, w));
+
+        Fail.MaxRetry = ParseInt(Opt("maxretry"), 5, "maxretry");
+        Fail.FindTime = Seconds(Opt("findtime"), 600);
+        Fail.MaxMatches = ParseInt(Opt("maxmatches"), Fail.MaxRetry, "maxmatches");
+        Bans.SetBanTime(TimeSpec.ToSeconds(Opt("bantime") ?? "600"));
+        Ignore = new IgnoreFilter(_s.Time);
+        Ignore.IgnoreSelf = Opt("ignoreself") is not { } self || F2bBool.Parse(self);
+        foreach (var ip in IgnoreList.SplitValue(Opt("ignoreip")))
+        {
+            Ignore.IgnoreIp.Add(ip);
+        }
+        if (Opt("ignorecommand") is { Length: > 0 } cmd) Ignore.IgnoreCommand = cmd;
+        if (IgnoreCacheOptions.Parse(Opt("ignorecache")) is { } cache) Ignore.Cache = cache;
+        Increment = BanTimeIncrement.Create(
+            Opt("bantime.increment") is { } inc && F2bBool.Parse(inc),
+            Opt("bantime.factor"), Opt("bantime.formula"), Opt("bantime.multipliers"),
+            Opt("bantime.maxtime"), Opt("bantime.rndtime"),
+            Opt("bantime.overalljails") is { } oa && F2bBool.Parse(oa));
+        _logPaths.AddRange(definition.LogPaths.Select(p => p.Path));
+        foreach (var a in definition.Actions)
+        {
+            _actions.Add(CreateAction(a));
+        }
+    }
+
+    public string Name { get; }
+
+    public string Backend { get; }
+
+    public JailDefinition Definition { get; }
+
+    public DateDetector Detector { get; }
+
+    public Filter Filter { get; }
+
+    public FailManager Fail { get; } = new();
+
+    public BanManager Bans { get; } = new();
+
+    public IgnoreFilter Ignore { get; }
+
+    public BanTimeIncrement Increment { get; set; }
+
+    public bool Idle { get; set; }
+
+    public IReadOnlyList<IJailAction> Actions => _actions;
+
+    public IReadOnlyList<string> LogPaths
+    {
+        get
+        {
+            lock (_logPaths) return [.. _logPaths];
+        }
+    }
+
+    public bool IsRunning => _cts is not null;
+
+    private double Now => TimeFormat.Now(_s.Time);
+
+    // IActionJailContext
+    public long JailBanTime => Bans.BanTime;
+
+    public int BannedCount => Bans.Count;
+
+    public int BannedTotal => (int)Bans.BanTotal;
+
+    public int FoundCount => Fail.Count;
+
+    public int FoundTotal => (int)Fail.FailTotal;
+
+    /// <summary>True while lines or tickets are still being processed (tests wait for it to clear).</summary>
+    public bool Busy => Volatile.Read(ref _pendingBatches) > 0 || _queue.Reader.Count > 0;
+
+    private IJailAction CreateAction(Core.Configuration.ActionDefinition a)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in a.Options)
+        {
+            if (OptionText(v) is { } text) options[k] = text;
+        }
+        if (a.IsPython)
+        {
+            throw new JailConfigException($"Jail '{Name}': python action '{a.File}' is not supported");
+        }
+        if (BuiltinActionFactory.BuiltinNameOf(options) is { } builtin)
+        {
+            return new BuiltinJailAction(Name, _s.Builtins.Create(Name, builtin, options), options, () => Bans.BanTime);
+        }
+        var command = new CommandAction(Name, new CoreActionDefinition(a.Name, options), this, _s.Runner, _s.Time,
+            log: (level, message) => _s.Log.Log(ActionsLogger, MapLevel(level), message));
+        return new CommandJailAction(command, () => Bans.BanTime);
+    }
+
+    private static int MapLevel(ActionLogLevel level) => level switch
+    {
+        ActionLogLevel.Debug => LogLevels.Debug,
+        ActionLogLevel.Info => LogLevels.Info,
+        ActionLogLevel.Notice => LogLevels.Notice,
+        ActionLogLevel.Warning => LogLevels.Warning,
+        ActionLogLevel.Error => LogLevels.Error,
+        _ => LogLevels.Critical,
+    };
+
+    internal static string? OptionText(object? v) => v switch
+    {
+        null => null,
+        string s => s,
+        bool b => b ? "True" : "False",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => v.ToString(),
+    };
+
+    private static int ParseInt(string? text, int fallback, string name) =>
+        text is null ? fallback
+        : int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v
+        : throw new JailConfigException($"invalid {name} value '{text}'");
+
+    private static double Seconds(string? text, double fallback) => text is null ? fallback : TimeSpec.ToSeconds(text).Value;
+
+    /// <summary>Jail start (§2.1): log source, DB registration and restore, actions start, the two loops.</summary>
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        if (_cts is not null) return;
+        _cts = new CancellationTokenSource();
+        var store = _s.Store;
+        store?.AddJail(Name);
+        _source = _s.Sources.Create(Name, Backend, line => Detector.Find(line, Now) is { Time: { } ht } ? DateTimeOffset.FromUnixTimeMilliseconds((long)(ht * 1000)) : null);
+        if (_source is IFileLogSource files)
+        {
+            foreach (var p in Definition.LogPaths)
+            {
+                AddFileCore(files, p.Path, p.Position == "tail");
+            }
+        }
+        foreach (var a in _actions)
+        {
+            try
+            {
+                await a.StartAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _s.Log.Log(ActionsLogger, LogLevels.Error, $"Failed to start jail '{Name}' action '{a.Name}': {e.Message}");
+            }
+        }
+        if (store is not null)
+        {
+            // Restored tickets go through the same bulk path as a burst (§3.10).
+            foreach (var t in store.RestoreCurrentBans(Name, Bans.BanTime, Increment, Fail.MaxMatches))
+            {
+                var d = Ignore.Check(t.Id, t);
+                if (d.Ignored)
+                {
+                    if (d.Source is not null) _s.Log.Log(FilterLogger, LogLevels.Info, BanLogText.Ignore(Name, t.Id, d.Source));
+                    continue;
+                }
+                _queue.Writer.TryWrite(t);
+            }
+        }
+        var token = _cts.Token;
+        _actionsLoop = Task.Run(() => ActionsLoopAsync(token), CancellationToken.None);
+        _filterLoop = Task.Run(() => FilterLoopAsync(_source, token), CancellationToken.None);
+        _s.Log.Log(JailLogger, LogLevels.Info, $"Jail '{Name}' started");
+    }
+
+    private void AddFileCore(IFileLogSource files, string path, bool tail)
+    {
+        StoredLogPosition? stored = null;
+        if (_s.Store is { } store && File.Exists(path))
+        {
+            var hash = FirstLineHash(path);
+            if (store.AddLog(Name, path, 0, hash) is { } pos) stored = new StoredLogPosition(pos, hash);
+        }
+        files.AddFile(new LogFileOptions(path, tail, stored));
+    }
+
+    private static string FirstLineHash(string path)
+    {
+        try
+        {
+            using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var buf = new byte[4096];
+            var n = f.Read(buf, 0, buf.Length);
+            var nl = Array.IndexOf(buf, (byte)'\n', 0, n);
+            return nl < 0 ? "" : BanStore.FirstLineHash(buf.AsSpan(0, nl + 1));
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    public void AddLogPath(string path, bool tail)
+    {
+        if (_source is IFileLogSource files)
+        {
+            AddFileCore(files, path, tail);
+        }
+        lock (_logPaths)
+        {
+            if (!_logPaths.Contains(path)) _logPaths.Add(path);
+        }
+    }
+
+    public void DelLogPath(string path)
+    {
+        (_source as IFileLogSource)?.RemoveFile(path);
+        lock (_logPaths) _logPaths.Remove(path);
+    }
+
+    public IReadOnlyList<string> FileList =>
+        _source is IFileLogSource files ? files.Files.Select(f => f.Path).ToList() : LogPaths;
+
+    private async Task FilterLoopAsync(ILogSource source, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var batch in source.ReadAsync(ct).ConfigureAwait(false))
+            {
+                Interlocked.Increment(ref _pendingBatches);
+                try
+                {
+                    if (Idle) continue;
+                    ProcessBatch(batch);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _pendingBatches);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            _s.Log.Log(JailLogger, LogLevels.Error, $"Jail '{Name}': log source failed: {e.Message}");
+        }
+    }
+
+    private void ProcessBatch(LogBatch batch)
+    {
+        lock (_filterLock)
+        {
+            Filter.InOperation = batch.InOperation;
+            switch (batch)
+            {
+                case FileLogBatch f:
+                    ProcessFileLines(f.Lines);
+                    _s.Store?.UpdateLog(Name, f.Position.Path, f.Position.Position, f.Position.FirstLineHash);
+                    break;
+                case JournalLogBatch j:
+                    foreach (var e in j.Entries)
+                    {
+                        var now = Now;
+                        HandleFailures(Filter.ProcessEntry(e.DateText, e.Message, e.Time.ToUnixTimeMilliseconds() / 1000.0, now), now);
+                    }
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A batch of file lines, two threads deep: the date detector (stateful, so strictly in line
+    /// order) runs ahead on a worker while this thread runs the regexes on lines already dated —
+    /// the same split j2b-regex uses. Small batches stay on one thread.
+    /// </summary>
+    internal void ProcessFileLines(IReadOnlyList<FileLogLine> lines)
+    {
+        if (lines.Count < 64)
+        {
+            foreach (var line in lines) ProcessLine(line.Text);
+            return;
+        }
+        var now = Now;
+        var hits = new DateHit?[lines.Count];
+        var dropped = new bool[lines.Count];
+        var dated = 0;
+        var dating = Task.Run(() =>
+        {
+            for (var i = 0; i < lines.Count; i++)
+            {
+                try
+                {
+                    hits[i] = Detector.Find(lines[i].Text, now);
+                }
+                catch (DateConversionException e)
+                {
+                    dropped[i] = true;
+                    _s.Log.Log(FilterLogger, LogLevels.Warning, $"Failed to process line: {lines[i].Text}: {e.Message}");
+                }
+                Volatile.Write(ref dated, i + 1);
+            }
+        });
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var spin = new SpinWait();
+            while (Volatile.Read(ref dated) <= i)
+            {
+                if (dating.IsFaulted) dating.GetAwaiter().GetResult();
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+            if (dropped[i]) continue;
+            IReadOnlyList<Failure> failures;
+            try
+            {
+                failures = Filter.ProcessLine(lines[i].Text, hits[i], now);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _s.Log.Log(FilterLogger, LogLevels.Error, $"Failed to process line: {lines[i].Text}: {e.Message}");
+                continue;
+            }
+            if (failures.Count > 0) HandleFailures(failures, now);
+        }
+        dating.GetAwaiter().GetResult();
+    }
+
+    /// <summary>One log line through the filter and the fail manager (§3.1).</summary>
+    internal void ProcessLine(string line)
+    {
+        var now = Now;
+        IReadOnlyList<Failure> failures;
+        try
+        {
+            failures = Filter.ProcessLine(line, now);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _s.Log.Log(FilterLogger, LogLevels.Error, $"Failed to process line: {line}: {e.Message}");
+            return;
+        }
+        HandleFailures(failures, now);
+    }
+
+    private void HandleFailures(IReadOnlyList<Failure> failures, double now)
+    {
+        foreach (var f in failures)
+        {
+            if (f.Id is null || f.IsNoFail) continue;
+            var time = f.Time ?? now;
+            // fail2ban: lines older than findtime are not failures any more.
+            if (time < now - Fail.FindTime) continue;
+            var id = f.Id.IsAddress ? IPAddr.Parse(f.Id.Text) : IPAddr.FromRaw(f.Id.Text);
+            var matches = f.Data.Matches.Select(m => MatchLine.Split(m.Prefix, m.DateText, m.Suffix));
+            var data = f.Data.Where(kv => kv.Value is string && kv.Key != "matches")
+                .Select(kv => new KeyValuePair<string, string?>(kv.Key, (string)kv.Value!));
+            var ticket = new Ticket(id, time, matches, data);
+            AddFailure(ticket, now);
+        }
+        if (now - _lastCleanup >= 5)
+        {
+            _lastCleanup = now;
+            Fail.Cleanup(now);
+        }
+    }
+
+    /// <summary>A failure that passed the filter: ignore checks, Found, maxretry (§3.3).</summary>
+    /// <returns>False when ignored.</returns>
+    internal bool AddFailure(Ticket ticket, double now, bool attempt = false)
+    {
+        var id = ticket.Id;
+        var d = Ignore.Check(id, ticket);
+        if (d.Ignored)
+        {
+            if (d.Source is not null) _s.Log.Log(FilterLogger, LogLevels.Info, BanLogText.Ignore(Name, id, d.Source));
+            return false;
+        }
+        var zone = _s.Time.LocalTimeZone;
+        _s.Log.Log(FilterLogger, LogLevels.Info, attempt ? BanLogText.Attempt(Name, id, ticket.Time, zone) : BanLogText.Found(Name, id, ticket.Time, zone));
+        if (Fail.AddFailure(ticket) >= Fail.MaxRetry)
+        {
+            if (Fail.ToBan(id) is { } t) _queue.Writer.TryWrite(t);
+            return true;
+        }
+        if (Increment.Enabled && _s.Store is { } store)
+        {
+            var o = BanIncrementFlow.OnFailureFound(Fail, ticket, true, store.GetBanHistory(id.Text, Name, false));
+            if (o.Status == FailureBoostStatus.Boosted)
+            {
+                _s.Log.Log(FilterLogger, LogLevels.Info, BanLogText.FoundBad(Name, id, ticket.Time, o.BanCount, o.TargetRetry, Fail.MaxRetry, zone));
+                if (o.Ban && Fail.ToBan(id) is { } t) _queue.Writer.TryWrite(t);
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Manual ban (<c>banip</c>): a ticket straight into the ban path.</summary>
+    internal void EnqueueBan(Ticket ticket) => _queue.Writer.TryWrite(ticket);
+
+    private async Task ActionsLoopAsync(CancellationToken ct)
+    {
+        var reader = _queue.Reader;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                using var wake = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var delay = Task.Delay(TimeSpan.FromSeconds(1), _s.Time, wake.Token);
+                var ready = reader.WaitToReadAsync(wake.Token).AsTask();
+                await Task.WhenAny(delay, ready).ConfigureAwait(false);
+                await wake.CancelAsync().ConfigureAwait(false);
+                ct.ThrowIfCancellationRequested();
+                var batch = new List<Ticket>();
+                while (reader.TryRead(out var t)) batch.Add(t);
+                if (batch.Count > 0) await BanTicketsAsync(batch, ct).ConfigureAwait(false);
+                await CheckUnbansAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _s.Log.Log(ActionsLogger, LogLevels.Error, $"[{Name}] actions loop: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>The ban of queued tickets (§3.7, §3.9), all at once: one DB write, bulk action calls.</summary>
+    internal async Task BanTicketsAsync(IReadOnlyList<Ticket> tickets, CancellationToken ct = default)
+    {
+        var now = Now;
+        var zone = _s.Time.LocalTimeZone;
+        var store = _s.Store;
+        var accepted = new List<Ticket>();
+        var writes = new List<BanWrite>();
+        foreach (var t in tickets)
+        {
+            var bt = t.GetBanTime(Bans.BanTime);
+            var r = Bans.AddBanTicket(t, now);
+            if (r.Status == BanAddStatus.Expired)
+            {
+                _s.Log.Log(ActionsLogger, LogLevels.Notice, BanLogText.ExpiredBantime(Name, t.Id));
+                continue;
+            }
+            if (!r.Added)
+            {
+                var lvl = BanLogText.AlreadyBannedLevel(t.Time - (r.Existing?.Time ?? t.Time));
+                _s.Log.Log(ActionsLogger, lvl == 0 ? LogLevels.Notice : lvl == 1 ? LogLevels.Info : LogLevels.Debug, BanLogText.AlreadyBanned(Name, t.Id));
+                continue;
+            }
+            if (!t.Restored)
+            {
+                var o = BanIncrementFlow.OnBanFound(t, bt, Increment, store is not null,
+                    () => store!.GetBanHistory(t.Id.Text, Name, Increment.OverallJails), now);
+                if (o.BadHistory is { } h)
+                {
+                    _s.Log.Log(ActionsLogger, LogLevels.Info, BanLogText.IsBad(Name, t.Id, h, new PyNumber(o.OldBanTime, false), o.NewBanTime, zone));
+                }
+                if (o.Increased)
+                {
+                    _s.Log.Log(ActionsLogger, LogLevels.Notice, BanLogText.IncreaseBan(Name, t.Id, t.BanCount, o, t.Time, zone));
+                }
+                if (o.WriteToDatabase && store is not null) writes.Add(new BanWrite(Name, t, Bans.BanTime));
+            }
+            _s.Log.Log(ActionsLogger, LogLevels.Notice, BanLogText.Ban(Name, t.Id, t.Restored));
+            accepted.Add(t);
+        }
+        if (writes.Count > 0) store!.AddBans(writes);
+        if (accepted.Count == 0) return;
+        await _actionGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            foreach (var a in _actions)
+            {
+                foreach (var (t, error) in await a.BanManyAsync(accepted, ct).ConfigureAwait(false))
+                {
+                    _s.Log.Log(ActionsLogger, LogLevels.Error, $"Failed to execute ban jail '{Name}' action '{a.Name}' info '{t}': {error}");
+                }
+            }
+        }
+        finally
+        {
+            _actionGate.Release();
+        }
+        foreach (var t in accepted) t.Banned = true;
+    }
+
+    /// <summary>Unbans tickets whose bantime is over (the actions loop calls this every second).</summary>
+    internal async Task<int> CheckUnbansAsync(CancellationToken ct = default)
+    {
+        if (Bans.Count == 0 || Bans.NextUnbanTime > Now) return 0;
+        var expired = Bans.UnBanList(Now);
+        await UnbanTicketsAsync(expired, ct).ConfigureAwait(false);
+        return expired.Count;
+    }
+
+    internal async Task UnbanTicketsAsync(IReadOnlyList<Ticket> tickets, CancellationToken ct = default)
+    {
+        if (tickets.Count == 0) return;
+        foreach (var t in tickets) _s.Log.Log(ActionsLogger, LogLevels.Notice, BanLogText.Unban(Name, t.Id));
+        await _actionGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            foreach (var a in _actions)
+            {
+                foreach (var (t, error) in await a.UnbanManyAsync(tickets, ct).ConfigureAwait(false))
+                {
+                    _s.Log.Log(ActionsLogger, LogLevels.Error, $"Failed to execute unban jail '{Name}' action '{a.Name}' info '{t}': {error}");
+                }
+            }
+        }
+        finally
+        {
+            _actionGate.Release();
+        }
+    }
+
+    /// <summary>Manual unban: removes from the ban list and the database, then runs the actions.</summary>
+    internal async Task<bool> UnbanAsync(IPAddr id, CancellationToken ct = default)
+    {
+        if (Bans.Remove(id) is not { } t) return false;
+        _s.Store?.DelBan(Name, id.Text);
+        await UnbanTicketsAsync([t], ct).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Unbans everything (unban --all / stop); returns the count.</summary>
+    internal async Task<int> FlushAsync(bool deleteFromDb, CancellationToken ct = default)
+    {
+        var all = Bans.Flush();
+        if (deleteFromDb && all.Count > 0) _s.Store?.DelBan(Name, [.. all.Select(t => t.Id.Text)]);
+        await UnbanTicketsAsync(all, ct).ConfigureAwait(false);
+        return all.Count;
+    }
+
+    /// <summary>Jail stop: loops end, bans are lifted (kept in the DB for the next start), actions stop.</summary>
+    public async Task StopAsync(CancellationToken ct = default)
+    {
+        if (_cts is not { } cts) return;
+        await cts.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            if (_filterLoop is not null) await _filterLoop.ConfigureAwait(false);
+            if (_actionsLoop is not null) await _actionsLoop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        if (_source is not null) await _source.DisposeAsync().ConfigureAwait(false);
+        _source = null;
+        await FlushAsync(deleteFromDb: false, ct).ConfigureAwait(false);
+        for (var i = _actions.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await _actions[i].StopAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _s.Log.Log(ActionsLogger, LogLevels.Error, $"Failed to stop jail '{Name}' action '{_actions[i].Name}': {e.Message}");
+            }
+        }
+        _s.Store?.DelJail(Name);
+        cts.Dispose();
+        _cts = null;
+        _s.Log.Log(JailLogger, LogLevels.Info, $"Jail '{Name}' stopped");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _actionGate.Dispose();
+    }
+}
+
+/// <summary>A jail cannot be built from its definition; the message names the jail and the option.</summary>
+internal sealed class JailConfigException(string message) : Exception(message);
