@@ -66,7 +66,7 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
         var zone = string.IsNullOrWhiteSpace(zoneText) ? null : LogTimeZone.Parse(zoneText);
         Detector = new DateDetector(settings.DatePattern, zone);
         Filter = new Filter(settings, new DetectorDateFinder(Detector),
-            FilterBehavior.Daemon, new FilterRegexCompiler(), new SystemHostResolver(), _s.Time,
+            FilterBehavior.Daemon with { FindTime = Seconds(Opt("findtime"), 600) }, new FilterRegexCompiler(), new SystemHostResolver(), _s.Time,
             w => _s.Log.Log(FilterLogger, LogLevels.Warning, w));
 
         Fail.MaxRetry = ParseInt(Opt("maxretry"), 5, "maxretry");
@@ -408,9 +408,9 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
         foreach (var f in failures)
         {
             if (f.Id is null || f.IsNoFail) continue;
+            // Dates older than findtime are dropped by the filter itself while reading old content
+            // (not in operation); in operation fail2ban takes far-off dates as now.
             var time = f.Time ?? now;
-            // fail2ban: lines older than findtime are not failures any more.
-            if (time < now - Fail.FindTime) continue;
             var id = f.Id.IsAddress ? IPAddr.Parse(f.Id.Text) : IPAddr.FromRaw(f.Id.Text);
             var matches = f.Data.Matches.Select(m => MatchLine.Split(m.Prefix, m.DateText, m.Suffix));
             var data = f.Data.Where(kv => kv.Value is string && kv.Key != "matches")
@@ -529,12 +529,15 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
         }
         if (writes.Count > 0) store!.AddBans(writes);
         if (accepted.Count == 0) return;
-        await _actionGate.WaitAsync(ct).ConfigureAwait(false);
+        // Tickets already in the ban list get their commands even when the jail is stopping:
+        // the stop's flush then unbans them consistently.
+        _ = ct;
+        await _actionGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             foreach (var a in _actions)
             {
-                foreach (var (t, error) in await a.BanManyAsync(accepted, ct).ConfigureAwait(false))
+                foreach (var (t, error) in await a.BanManyAsync(accepted, CancellationToken.None).ConfigureAwait(false))
                 {
                     _s.Log.Log(ActionsLogger, LogLevels.Error, $"Failed to execute ban jail '{Name}' action '{a.Name}' info '{t}': {error}");
                 }

@@ -120,9 +120,10 @@ internal sealed class JailTestHost : IAsyncDisposable
             {jailOptions}
             """);
 
-    public static async Task<JailTestHost> StartAsync(string jailOptions = "", string actionInit = "", TempDir? dir = null)
+    public static async Task<JailTestHost> StartAsync(string jailOptions = "", string actionInit = "", TempDir? dir = null, string[]? initialLines = null)
     {
         var host = new JailTestHost(dir ?? new TempDir(), jailOptions, actionInit);
+        if (initialLines is not null) host.Append(initialLines);
         await host.StartManagerAsync();
         return host;
     }
