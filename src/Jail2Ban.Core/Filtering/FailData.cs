@@ -19,62 +19,108 @@ public readonly record struct LineTuple(string Prefix, string DateText, string S
 /// </summary>
 public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
 {
-    private readonly Dictionary<string, object?> _items;
-    private readonly List<string> _order;
+    // A handful of keys per failure: an insertion-ordered array searched linearly is cheaper than a hash table
+    // plus an order list (this is built for every matching log line), and keeps Python's dict order for free.
+    private string[] _keys;
+    private object?[] _values;
+    private int _count;
 
     public FailData()
     {
-        _items = new Dictionary<string, object?>(StringComparer.Ordinal);
-        _order = [];
+        _keys = new string[8];
+        _values = new object?[8];
     }
 
     private FailData(FailData other)
     {
-        _items = new Dictionary<string, object?>(other._items, StringComparer.Ordinal);
-        _order = [.. other._order];
+        int cap = Math.Max(other._count + 4, 8);
+        _keys = new string[cap];
+        _values = new object?[cap];
+        Array.Copy(other._keys, _keys, other._count);
+        Array.Copy(other._values, _values, other._count);
+        _count = other._count;
+    }
+
+    private int IndexOf(string key)
+    {
+        var keys = _keys;
+        for (int i = 0; i < _count; i++)
+        {
+            string k = keys[i];
+            if ((object)k == key || (k.Length == key.Length && string.Equals(k, key, StringComparison.Ordinal)))
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     public object? this[string key]
     {
-        get => _items.GetValueOrDefault(key);
+        get => Get(key);
         set
         {
-            if (_items.TryAdd(key, value))
+            ArgumentNullException.ThrowIfNull(key);
+            int i = IndexOf(key);
+            if (i >= 0)
             {
-                _order.Add(key);
+                _values[i] = value;
+                return;
             }
-            else
+            if (_count == _keys.Length)
             {
-                _items[key] = value;
+                Array.Resize(ref _keys, _count * 2);
+                Array.Resize(ref _values, _count * 2);
             }
+            _keys[_count] = key;
+            _values[_count] = value;
+            _count++;
         }
     }
 
-    public int Count => _items.Count;
+    public int Count => _count;
 
-    public IEnumerable<string> Keys => _order;
+    public IEnumerable<string> Keys
+    {
+        get
+        {
+            var keys = new string[_count];
+            Array.Copy(_keys, keys, _count);
+            return keys;
+        }
+    }
 
-    public bool ContainsKey(string key) => _items.ContainsKey(key);
+    public bool ContainsKey(string key) => IndexOf(key) >= 0;
 
-    public object? Get(string key) => _items.GetValueOrDefault(key);
+    public object? Get(string key)
+    {
+        int i = IndexOf(key);
+        return i >= 0 ? _values[i] : null;
+    }
 
-    public string? GetString(string key) => _items.GetValueOrDefault(key) as string;
+    public string? GetString(string key) => Get(key) as string;
 
     /// <summary>Python truthiness of the value under <paramref name="key"/>.</summary>
-    public bool IsTruthy(string key) => Truthy(_items.GetValueOrDefault(key));
+    public bool IsTruthy(string key) => Truthy(Get(key));
 
     public object? Pop(string key)
     {
-        if (_items.Remove(key, out object? v))
+        int i = IndexOf(key);
+        if (i < 0)
         {
-            _order.Remove(key);
-            return v;
+            return null;
         }
-        return null;
+        object? v = _values[i];
+        _count--;
+        Array.Copy(_keys, i + 1, _keys, i, _count - i);
+        Array.Copy(_values, i + 1, _values, i, _count - i);
+        _keys[_count] = null!;
+        _values[_count] = null;
+        return v;
     }
 
     /// <summary>The matched lines accumulated for this failure.</summary>
-    public IReadOnlyList<LineTuple> Matches => _items.GetValueOrDefault("matches") as List<LineTuple> ?? [];
+    public IReadOnlyList<LineTuple> Matches => Get("matches") as List<LineTuple> ?? [];
 
     /// <summary>Shallow copy (Python's dict.copy()).</summary>
     public FailData Copy() => new(this);
@@ -91,9 +137,9 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
 
     public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
     {
-        foreach (string k in _order)
+        for (int i = 0; i < _count; i++)
         {
-            yield return new KeyValuePair<string, object?>(k, _items[k]);
+            yield return new KeyValuePair<string, object?>(_keys[i], _values[i]);
         }
     }
 

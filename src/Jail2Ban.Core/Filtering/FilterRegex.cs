@@ -14,12 +14,13 @@ public sealed partial class FilterRegex
     [GeneratedRegex(@"^(alt_|tuple_)(.*?)(?:_\d+)?$", RegexOptions.CultureInvariant)]
     private static partial Regex ComplexName();
 
-    internal FilterRegex(string original, string expanded, Regex regex, bool multiline = false)
+    internal FilterRegex(string original, string expanded, Regex regex, bool multiline = false, bool compileWhenHot = false)
     {
+        _regex = regex;
+        _uses = compileWhenHot && (regex.Options & RegexOptions.Compiled) == 0 ? 0 : CompileAfterUses;
         RequiredPrefix = multiline || expanded.Contains("(?i", StringComparison.Ordinal) ? null : LiteralPrefix.Of(expanded);
         Original = original;
         Expanded = expanded;
-        Regex = regex;
         GroupNames = regex.GetGroupNames().Where(n => !char.IsAsciiDigit(n[0]) && !n.StartsWith("__g", StringComparison.Ordinal)).ToArray();
         GroupNumbers = GroupNames.Select(regex.GroupNumberFromName).ToArray();
         var alts = new List<(string Group, string Target)>();
@@ -51,7 +52,39 @@ public sealed partial class FilterRegex
     /// <summary>The pattern after tag expansion and fail2ban's flag rewrite, in Python syntax (what fail2ban shows).</summary>
     public string Expanded { get; }
 
-    public Regex Regex { get; }
+    /// <summary>
+    /// The .NET regex. It starts interpreted (compiling a filter's ~30 patterns costs ~0.5 s of JIT, and most of
+    /// them rarely get past the literal pre-check); once it has been run <see cref="CompileAfterUses"/> times, a
+    /// compiled copy of the same pattern (same groups, same matches) is built on a pool thread and swapped in.
+    /// </summary>
+    public Regex Regex => _regex;
+
+    internal const int CompileAfterUses = 1000;
+    private volatile Regex _regex;
+    private int _uses;
+
+    private Regex Current()
+    {
+        var r = _regex;
+        // Racy counting is fine: promotion happening a little early or twice is harmless.
+        if (_uses < CompileAfterUses && ++_uses == CompileAfterUses)
+        {
+            Task.Run(() =>
+            {
+                try
+                {
+                    var compiled = new Regex(r.ToString(), r.Options | RegexOptions.Compiled, r.MatchTimeout);
+                    compiled.IsMatch(""); // JIT here, not on the log thread
+                    _regex = compiled;
+                }
+                catch (Exception e) when (e is RegexMatchTimeoutException or ArgumentException)
+                {
+                    // keep the interpreted regex
+                }
+            });
+        }
+        return r;
+    }
 
     /// <summary>Literal text the pattern needs at the start of the searched text (a cheap pre-check), or null.</summary>
     public string? RequiredPrefix { get; }
@@ -79,7 +112,7 @@ public sealed partial class FilterRegex
     {
         try
         {
-            return Regex.Match(text);
+            return Current().Match(text);
         }
         catch (RegexMatchTimeoutException e)
         {
@@ -92,7 +125,7 @@ public sealed partial class FilterRegex
     {
         try
         {
-            return Regex.IsMatch(text);
+            return Current().IsMatch(text);
         }
         catch (RegexMatchTimeoutException e)
         {
@@ -190,10 +223,11 @@ public sealed class FilterRegexCompiler(TimeSpan matchTimeout, bool compiled = t
         {
             throw new FilterRegexException(e.Message, e);
         }
-        var options = RegexOptions.CultureInvariant | (multiline ? RegexOptions.Multiline : 0) | (compiled ? RegexOptions.Compiled : 0);
+        // compiled later, only if the pattern turns out to be hot (FilterRegex.Regex)
+        var options = RegexOptions.CultureInvariant | (multiline ? RegexOptions.Multiline : 0);
         try
         {
-            return new FilterRegex(pattern, expanded, new Regex(net, options, MatchTimeout), multiline);
+            return new FilterRegex(pattern, expanded, new Regex(net, options, MatchTimeout), multiline, compileWhenHot: compiled);
         }
         catch (ArgumentException e)
         {

@@ -8,7 +8,9 @@ namespace Jail2Ban.Core.Filtering;
 internal sealed class MlfidCache(TimeProvider clock, int maxCount = 100, double ttlSeconds = 300)
 {
     private readonly Dictionary<string, (FailData Value, double Expires, long Seq)> _items = new(StringComparer.Ordinal);
-    private readonly SortedDictionary<long, string> _order = [];
+    // insertion order, oldest first; entries whose key was removed (or re-added under a new Seq) are stale and
+    // skipped lazily, which keeps Set/Unset allocation-free (this runs for every sshd line with an mlfid)
+    private readonly Queue<(long Seq, string Key)> _order = new();
     private long _seq;
 
     public int Count => _items.Count;
@@ -34,12 +36,13 @@ internal sealed class MlfidCache(TimeProvider clock, int maxCount = 100, double 
         double t = Now;
         if (_items.Count >= maxCount)
         {
-            while (_order.Count > 0)
+            while (_order.TryDequeue(out var first))
             {
-                var first = _order.First();
-                _order.Remove(first.Key);
-                var cv = _items[first.Value];
-                _items.Remove(first.Value);
+                if (!_items.TryGetValue(first.Key, out var cv) || cv.Seq != first.Seq)
+                {
+                    continue;
+                }
+                _items.Remove(first.Key);
                 if (cv.Expires > t && _items.Count < maxCount)
                 {
                     break;
@@ -54,14 +57,26 @@ internal sealed class MlfidCache(TimeProvider clock, int maxCount = 100, double 
         }
         long seq = _seq++;
         _items[key] = (value, t + ttlSeconds, seq);
-        _order[seq] = key;
+        _order.Enqueue((seq, key));
+        if (_order.Count > 2 * maxCount + 16)
+        {
+            Compact();
+        }
     }
 
-    public void Unset(string key)
+    public void Unset(string key) => _items.Remove(key);
+
+    /// <summary>Drops the stale queue entries (many Set/Unset cycles without the cache ever filling up).</summary>
+    private void Compact()
     {
-        if (_items.Remove(key, out var e))
+        int n = _order.Count;
+        for (int i = 0; i < n; i++)
         {
-            _order.Remove(e.Seq);
+            var e = _order.Dequeue();
+            if (_items.TryGetValue(e.Key, out var cv) && cv.Seq == e.Seq)
+            {
+                _order.Enqueue(e);
+            }
         }
     }
 
