@@ -371,23 +371,19 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
         int lineNo = 0;
         bool multi = (_maxLines ?? 1) > 1;
         var outWriter = _o.Out is null ? null : new FailureWriter(stdout, _o.Out);
-        foreach (string line in lines)
+        foreach (var item in DatedLines(lines, fixedNow, ct))
         {
-            lineNo++;
-            if (line.Length == 0 || line[0] == '#')
+            (lineNo, string line, var hit, bool drop, double now) = item;
+            if (drop)
             {
+                // fail2ban's uncaught date conversion error: the line is dropped (the server does so)
                 continue;
             }
-            if ((lineNo & 0xFFF) == 0)
-            {
-                ct.ThrowIfCancellationRequested();
-            }
-            double now = fixedNow ?? clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
             List<LineTuple>? orgBuffer = multi ? [.. _filter.LineBuffer] : null;
             bool fullBuffer = orgBuffer is not null && orgBuffer.Count >= (_maxLines ?? 1);
             _lineIgnored = false;
             bool isIgnored = false;
-            var found = _filter.ProcessLine(line, now);
+            var found = _filter.ProcessLine(line, hit, now);
             var ret = new List<Failure>(found.Count);
             foreach (var f in found)
             {
@@ -481,6 +477,76 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
     }
 
     private TimeSpan Elapsed { get; set; }
+
+    private readonly record struct DatedLine(int LineNo, string Line, Jail2Ban.Core.Filtering.Dates.DateHit? Hit, bool Drop, double Now);
+
+    /// <summary>
+    /// Reads, decodes and dates the lines on a second thread, in order (the date detector only depends on the
+    /// lines before), handing batches to the regex work on this thread.
+    /// </summary>
+    private IEnumerable<DatedLine> DatedLines(IEnumerable<string> lines, double? fixedNow, CancellationToken ct)
+    {
+        using var queue = new System.Collections.Concurrent.BlockingCollection<DatedLine[]>(boundedCapacity: 8);
+        var finder = _filter.DateFinder;
+        Exception? failure = null;
+        var producer = Task.Run(() =>
+        {
+            try
+            {
+                var batch = new List<DatedLine>(1024);
+                int lineNo = 0;
+                foreach (string line in lines)
+                {
+                    lineNo++;
+                    if (line.Length == 0 || line[0] == '#')
+                    {
+                        continue;
+                    }
+                    double now = fixedNow ?? clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+                    Jail2Ban.Core.Filtering.Dates.DateHit? hit = null;
+                    bool drop = false;
+                    try
+                    {
+                        hit = finder.Find(line, now);
+                    }
+                    catch (Jail2Ban.Core.Filtering.Dates.DateConversionException)
+                    {
+                        drop = true;
+                    }
+                    batch.Add(new DatedLine(lineNo, line, hit, drop, now));
+                    if (batch.Count == 1024)
+                    {
+                        queue.Add([.. batch], ct);
+                        batch.Clear();
+                    }
+                }
+                if (batch.Count > 0)
+                {
+                    queue.Add([.. batch], ct);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failure = e;
+            }
+            finally
+            {
+                queue.CompleteAdding();
+            }
+        }, ct);
+        foreach (var batch in queue.GetConsumingEnumerable(ct))
+        {
+            foreach (var item in batch)
+            {
+                yield return item;
+            }
+        }
+        producer.Wait(ct);
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+    }
 
     private void PrintList(List<string> l, string? header = null)
     {

@@ -46,6 +46,9 @@ public sealed class Filter
 
     public FilterSettings Options { get; }
 
+    /// <summary>The date finder this filter uses (see the two-argument ProcessLine overload).</summary>
+    public IDateFinder DateFinder => _dates;
+
     public FilterBehavior Behavior { get; }
 
     public IReadOnlyList<FilterRegex> FailRegexes => _fail;
@@ -76,9 +79,6 @@ public sealed class Filter
     /// <summary>Processes one raw log line (no terminator). <paramref name="now"/> is epoch seconds.</summary>
     public IReadOnlyList<Failure> ProcessLine(string line, double now)
     {
-        bool noDate = false;
-        double? date = null;
-        LineTuple tuple;
         Jail2Ban.Core.Filtering.Dates.DateHit? hit;
         try
         {
@@ -90,6 +90,18 @@ public sealed class Filter
             _warn?.Invoke($"Failed to process line: {line}: {e.Message}");
             return [];
         }
+        return ProcessLine(line, hit, now);
+    }
+
+    /// <summary>
+    /// Processes a line whose date the caller already looked up with this filter's date finder, in line order
+    /// (lets a reader thread run the date detector ahead of the regex work; <see cref="DateFinder"/>).
+    /// </summary>
+    public IReadOnlyList<Failure> ProcessLine(string line, Jail2Ban.Core.Filtering.Dates.DateHit? hit, double now)
+    {
+        bool noDate = false;
+        double? date = null;
+        LineTuple tuple;
         if (hit is { } h)
         {
             string m = line.Substring(h.Start, h.End - h.Start);

@@ -96,45 +96,45 @@ public static partial class PythonRegex
             switch (c)
             {
                 case '[':
-                {
-                    inClass = true;
-                    sb.Append(c);
-                    i++;
-                    // a leading ^ and a ']' right after the opening bracket are literal members
-                    if (i < n && pattern[i] == '^')
                     {
-                        sb.Append('^');
+                        inClass = true;
+                        sb.Append(c);
                         i++;
+                        // a leading ^ and a ']' right after the opening bracket are literal members
+                        if (i < n && pattern[i] == '^')
+                        {
+                            sb.Append('^');
+                            i++;
+                        }
+                        if (i < n && pattern[i] == ']')
+                        {
+                            sb.Append(@"\]");
+                            i++;
+                        }
+                        continue;
                     }
-                    if (i < n && pattern[i] == ']')
-                    {
-                        sb.Append(@"\]");
-                        i++;
-                    }
-                    continue;
-                }
                 case '{':
-                {
-                    // {,n} means {0,n} in Python; .NET would take it literally
-                    int j = i + 1;
-                    if (j < n && pattern[j] == ',')
                     {
-                        int k = j + 1;
-                        while (k < n && char.IsAsciiDigit(pattern[k]))
+                        // {,n} means {0,n} in Python; .NET would take it literally
+                        int j = i + 1;
+                        if (j < n && pattern[j] == ',')
                         {
-                            k++;
+                            int k = j + 1;
+                            while (k < n && char.IsAsciiDigit(pattern[k]))
+                            {
+                                k++;
+                            }
+                            if (k > j + 1 && k < n && pattern[k] == '}')
+                            {
+                                sb.Append("{0").Append(pattern, j, k - j + 1);
+                                i = k + 1;
+                                continue;
+                            }
                         }
-                        if (k > j + 1 && k < n && pattern[k] == '}')
-                        {
-                            sb.Append("{0").Append(pattern, j, k - j + 1);
-                            i = k + 1;
-                            continue;
-                        }
+                        sb.Append(c);
+                        i++;
+                        continue;
                     }
-                    sb.Append(c);
-                    i++;
-                    continue;
-                }
                 case '(':
                     i = TranslateGroupOpen(pattern, i, sb, groups, ref groupNo);
                     continue;

@@ -21,12 +21,18 @@ public static partial class RegexTags
 
     private static readonly Dictionary<string, string> StaticTags = new(StringComparer.Ordinal)
     {
-        ["IP4"] = Ip4, ["F-IP4/"] = Ip4,
-        ["IP6"] = Ip6, ["F-IP6/"] = Ip6,
-        ["ADDR"] = Addr, ["F-ADDR/"] = Addr,
-        ["CIDR"] = Cidr, ["F-CIDR/"] = Cidr,
-        ["SUBNET"] = Subnet, ["F-SUBNET/"] = Subnet,
-        ["DNS"] = Dns, ["F-DNS/"] = Dns,
+        ["IP4"] = Ip4,
+        ["F-IP4/"] = Ip4,
+        ["IP6"] = Ip6,
+        ["F-IP6/"] = Ip6,
+        ["ADDR"] = Addr,
+        ["F-ADDR/"] = Addr,
+        ["CIDR"] = Cidr,
+        ["F-CIDR/"] = Cidr,
+        ["SUBNET"] = Subnet,
+        ["F-SUBNET/"] = Subnet,
+        ["DNS"] = Dns,
+        ["F-DNS/"] = Dns,
         ["F-ID/"] = @"(?P<fid>\S+)",
         ["F-PORT/"] = @"(?P<fport>\w+)",
     };
