@@ -173,7 +173,17 @@ public sealed class FilterRegexCompiler(TimeSpan matchTimeout, bool compiled = t
         return r;
     }
 
-    private FilterRegex Build(string pattern, UseDns useDns, bool multiline)
+    /// <summary>
+    /// Shipped-filter patterns come precompiled from <see cref="Generated.ShippedRegexes"/> (no compilation at start);
+    /// J2B_NO_GENERATED_REGEX=1 turns that off (start-up measurement).
+    /// </summary>
+    public bool UseGeneratedRegexes { get; init; } = Environment.GetEnvironmentVariable("J2B_NO_GENERATED_REGEX") != "1";
+
+    /// <summary>
+    /// The expanded Python pattern, the final .NET pattern and its options (without Compiled) for a configured pattern:
+    /// what <see cref="Compile"/> builds, and what tools/FilterRegexGen generates the shipped regexes from.
+    /// </summary>
+    public static (string Expanded, string Net, RegexOptions Options) Prepare(string pattern, UseDns useDns, bool multiline)
     {
         string expanded = RegexTags.Expand(pattern, useDns);
         if (string.IsNullOrWhiteSpace(expanded))
@@ -181,19 +191,25 @@ public sealed class FilterRegexCompiler(TimeSpan matchTimeout, bool compiled = t
             throw new FilterRegexException("Cannot add empty regex");
         }
         expanded = PythonRegex.RewriteGlobalFlagsInGroups(expanded);
-        string net;
         try
         {
-            net = PythonRegex.Translate(expanded);
+            return (expanded, PythonRegex.Translate(expanded), RegexOptions.CultureInvariant | (multiline ? RegexOptions.Multiline : 0));
         }
         catch (RegexTranslationException e)
         {
             throw new FilterRegexException(e.Message, e);
         }
-        var options = RegexOptions.CultureInvariant | (multiline ? RegexOptions.Multiline : 0) | (compiled ? RegexOptions.Compiled : 0);
+    }
+
+    private FilterRegex Build(string pattern, UseDns useDns, bool multiline)
+    {
+        var (expanded, net, options) = Prepare(pattern, useDns, multiline);
         try
         {
-            return new FilterRegex(pattern, expanded, new Regex(net, options, MatchTimeout), multiline);
+            var regex = UseGeneratedRegexes && Generated.ShippedRegexes.TryGet(net, options, MatchTimeout, out var shipped)
+                ? shipped
+                : new Regex(net, options | (compiled ? RegexOptions.Compiled : 0), MatchTimeout);
+            return new FilterRegex(pattern, expanded, regex, multiline);
         }
         catch (ArgumentException e)
         {
