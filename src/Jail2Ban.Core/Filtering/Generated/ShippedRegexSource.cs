@@ -33,6 +33,8 @@ public static partial class ShippedRegexSource
     /// </summary>
     public static IEnumerable<ShippedFilterVariant> Variants(string filterDir)
     {
+        // the reader takes the directory above filter.d as the configuration root: a bare "filter.d" has none
+        filterDir = Path.GetFullPath(filterDir);
         foreach (string path in Directory.GetFiles(filterDir, "*.conf").Order(StringComparer.Ordinal))
         {
             string name = Path.GetFileNameWithoutExtension(path);
