@@ -101,7 +101,28 @@ public sealed class ShippedRegexesTests
             Assert.Equal(runtime[i].GroupNames, generated[i].GroupNames);
             Assert.Equal(FilterRegexCompiler.DefaultTimeout, generated[i].Regex.MatchTimeout);
         }
+        // same failures on fail2ban's sample log (read at run time from the compat corpus), whole filter engine
+        string log = Path.Combine(FilterFixtures.SampleLogs, filter);
+        Assert.True(File.Exists(log), log);
+        Filter Engine(FilterRegexCompiler c) =>
+            new(settings, new DetectorDateFinder(new DateDetector(settings.DatePattern, null, TimeZoneInfo.Utc)), FilterBehavior.SampleTest, c);
+        var withGenerated = Engine(new FilterRegexCompiler());
+        var withRuntime = Engine(new FilterRegexCompiler { UseGeneratedRegexes = false });
+        Assert.True(IsGenerated(withGenerated.FailRegexes[0].Regex));
+        int matched = 0;
+        foreach (string line in File.ReadLines(log).Where(l => !l.StartsWith('#')))
+        {
+            var want = withRuntime.ProcessLine(line, 1_700_000_000);
+            var got = withGenerated.ProcessLine(line, 1_700_000_000);
+            Assert.Equal(Show(want), Show(got));
+            matched += want.Count;
+        }
+        Assert.True(matched > 0, $"no failure found in {log}: the comparison proved nothing");
     }
+
+    private static string Show(IReadOnlyList<Failure> failures) =>
+        string.Join("\n", failures.Select(f => $"{f.RegexIndex} {f.Id} {f.Time} "
+            + string.Join(",", f.Data.Keys.Order(StringComparer.Ordinal).Select(k => k + "=" + f.Data.GetString(k)))));
 
     [Fact]
     public void UserPatternCompilesAtRunTimeAndIsCached()
