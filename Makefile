@@ -17,13 +17,24 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-.PHONY: all build test run bench install clean format
+.PHONY: all build test run bench install clean format regexgen
 
 all: build
 
+# The shipped filters' regexes, compiled at build time ([GeneratedRegex]); regenerated when a filter changes.
+# The file is committed, so a plain `dotnet build` works; ShippedRegexesTests fails when it is stale.
+SHIPPED_REGEXES := src/Jail2Ban.Core/Filtering/Generated/ShippedRegexes.g.cs
+
+regexgen:
+	$(DOTNET) run --project tools/FilterRegexGen -c $(CONFIG) -- filter.d $(SHIPPED_REGEXES)
+	@touch $(SHIPPED_REGEXES)
+
+$(SHIPPED_REGEXES): $(wildcard filter.d/*.conf)
+	$(MAKE) regexgen
+
 # Publishes the three executables side by side into dist/ (framework-dependent, one
 # shared set of assemblies): dist/j2b-server, dist/j2b-client, dist/j2b-regex.
-build:
+build: $(SHIPPED_REGEXES)
 	$(DOTNET) build Jail2Ban.sln -c $(CONFIG)
 	@for p in $(EXES); do \
 	  $(DOTNET) publish src/$$p/$$p.csproj -c $(CONFIG) -o dist --no-build -p:UseAppHost=true || exit 1; \

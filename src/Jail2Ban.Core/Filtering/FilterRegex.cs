@@ -206,7 +206,17 @@ public sealed class FilterRegexCompiler(TimeSpan matchTimeout, bool compiled = t
         return r;
     }
 
-    private FilterRegex Build(string pattern, UseDns useDns, bool multiline)
+    /// <summary>
+    /// Shipped-filter patterns come precompiled from <see cref="Generated.ShippedRegexes"/> (no compilation at start);
+    /// J2B_NO_GENERATED_REGEX=1 turns that off (start-up measurement).
+    /// </summary>
+    public bool UseGeneratedRegexes { get; init; } = Environment.GetEnvironmentVariable("J2B_NO_GENERATED_REGEX") != "1";
+
+    /// <summary>
+    /// The expanded Python pattern, the final .NET pattern and its options (without Compiled) for a configured pattern:
+    /// what <see cref="Compile"/> builds, and what tools/FilterRegexGen generates the shipped regexes from.
+    /// </summary>
+    public static (string Expanded, string Net, RegexOptions Options) Prepare(string pattern, UseDns useDns, bool multiline)
     {
         string expanded = RegexTags.Expand(pattern, useDns);
         if (string.IsNullOrWhiteSpace(expanded))
@@ -214,20 +224,26 @@ public sealed class FilterRegexCompiler(TimeSpan matchTimeout, bool compiled = t
             throw new FilterRegexException("Cannot add empty regex");
         }
         expanded = PythonRegex.RewriteGlobalFlagsInGroups(expanded);
-        string net;
         try
         {
-            net = PythonRegex.Translate(expanded);
+            return (expanded, PythonRegex.Translate(expanded), RegexOptions.CultureInvariant | (multiline ? RegexOptions.Multiline : 0));
         }
         catch (RegexTranslationException e)
         {
             throw new FilterRegexException(e.Message, e);
         }
-        // compiled later, only if the pattern turns out to be hot (FilterRegex.Regex)
-        var options = RegexOptions.CultureInvariant | (multiline ? RegexOptions.Multiline : 0);
+    }
+
+    private FilterRegex Build(string pattern, UseDns useDns, bool multiline)
+    {
+        var (expanded, net, options) = Prepare(pattern, useDns, multiline);
         try
         {
-            return new FilterRegex(pattern, expanded, new Regex(net, options, MatchTimeout), multiline, compileWhenHot: compiled);
+            // Shipped filters: source-generated at build time. Any other pattern starts interpreted and is
+            // compiled later, only if it turns out to be hot (FilterRegex.Regex).
+            return UseGeneratedRegexes && Generated.ShippedRegexes.TryGet(net, options, MatchTimeout, out var shipped)
+                ? new FilterRegex(pattern, expanded, shipped, multiline)
+                : new FilterRegex(pattern, expanded, new Regex(net, options, MatchTimeout), multiline, compileWhenHot: compiled);
         }
         catch (ArgumentException e)
         {
