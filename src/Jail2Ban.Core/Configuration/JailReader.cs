@@ -35,6 +35,8 @@ internal sealed partial class JailReader(ConfigReadContext context, ConfigStore 
         new(OptionType.String, "filter", ""),
         new(OptionType.String, "logtimezone"),
         new(OptionType.String, "logencoding"),
+        // Jail2Ban's own (plain | docker-json): read by the server's Jail, never sent as a command.
+        new(OptionType.String, "logformat"),
         new(OptionType.String, "logpath"),
         new(OptionType.String, "action", ""),
         .. FilterDefinitionReader.Templates,
@@ -42,7 +44,7 @@ internal sealed partial class JailReader(ConfigReadContext context, ConfigStore 
 
     /// <summary>Options not sent as plain 'set' commands (handled specially or by the filter).</summary>
     private static readonly HashSet<string> IgnoreOpts =
-        ["action", "filter", "enabled", .. FilterDefinitionReader.Templates.Select(t => t.Name)];
+        ["action", "filter", "enabled", "logformat", .. FilterDefinitionReader.Templates.Select(t => t.Name)];
 
     private readonly List<object> actions = []; // ActionDefinitionReader or a ready python-action command
     private FilterDefinitionReader? filter;

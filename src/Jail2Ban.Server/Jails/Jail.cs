@@ -49,6 +49,8 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
     private Task? _filterLoop;
     private Task? _actionsLoop;
     private ILogSource? _source;
+    private readonly bool _dockerJson;
+    private readonly Dictionary<string, DockerJsonLogAssembler> _dockerAssemblers = new(StringComparer.Ordinal);
     private double _lastCleanup;
     private int _pendingBatches;
 
@@ -86,6 +88,7 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
             Opt("bantime.factor"), Opt("bantime.formula"), Opt("bantime.multipliers"),
             Opt("bantime.maxtime"), Opt("bantime.rndtime"),
             Opt("bantime.overalljails") is { } oa && F2bBool.Parse(oa));
+        _dockerJson = ParseLogFormat(Name, Opt("logformat"));
         _logPaths.AddRange(definition.LogPaths.Select(p => p.Path));
         foreach (var a in definition.Actions)
         {
@@ -112,6 +115,11 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
     public BanTimeIncrement Increment { get; set; }
 
     public bool Idle { get; set; }
+
+    /// <summary>File lines skipped because they were not Docker JSON log entries (logformat = docker-json).</summary>
+    public long UnparsableLines => Interlocked.Read(ref _unparsableLines);
+
+    private long _unparsableLines;
 
     public IReadOnlyList<IJailAction> Actions => _actions;
 
@@ -180,6 +188,15 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
         _ => v.ToString(),
     };
 
+    /// <summary><c>logformat</c>: <c>plain</c> (default, fail2ban's) or <c>docker-json</c>; true for the latter.</summary>
+    internal static bool ParseLogFormat(string jail, string? text) =>
+        text?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "plain" => false,
+            "docker-json" => true,
+            _ => throw new JailConfigException($"Jail '{jail}': unknown logformat '{text}' (expected plain or docker-json)"),
+        };
+
     private static int ParseInt(string? text, int fallback, string name) =>
         text is null ? fallback
         : int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v
@@ -194,7 +211,9 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
         _cts = new CancellationTokenSource();
         var store = _s.Store;
         store?.AddJail(Name);
-        _source = _s.Sources.Create(Name, Backend, line => Detector.Find(line, Now) is { Time: { } ht } ? DateTimeOffset.FromUnixTimeMilliseconds((long)(ht * 1000)) : null);
+        _source = _s.Sources.Create(Name, Backend, _dockerJson
+            ? line => DockerJsonLog.TryParse(line, out var e) ? e.Time : null
+            : line => Detector.Find(line, Now) is { Time: { } ht } ? DateTimeOffset.FromUnixTimeMilliseconds((long)(ht * 1000)) : null);
         if (_source is IFileLogSource files)
         {
             foreach (var p in Definition.LogPaths)
@@ -315,6 +334,10 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
             Filter.InOperation = batch.InOperation;
             switch (batch)
             {
+                case FileLogBatch f when _dockerJson:
+                    ProcessDockerLines(f.Path, f.Lines);
+                    _s.Store?.UpdateLog(Name, f.Position.Path, f.Position.Position, f.Position.FirstLineHash);
+                    break;
                 case FileLogBatch f:
                     ProcessFileLines(f.Lines);
                     _s.Store?.UpdateLog(Name, f.Position.Path, f.Position.Position, f.Position.FirstLineHash);
@@ -384,6 +407,45 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
             if (failures.Count > 0) HandleFailures(failures, now);
         }
         dating.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// logformat = docker-json: each line is a JSON object parsed by <see cref="DockerJsonLog"/>
+    /// (split entries joined per file), then goes to the filter like a journal entry — the regexes
+    /// see the <c>log</c> text and the time is Docker's, so no date detection runs on it.
+    /// Lines that are not Docker entries are counted and skipped.
+    /// </summary>
+    internal void ProcessDockerLines(string path, IReadOnlyList<FileLogLine> lines)
+    {
+        if (!_dockerAssemblers.TryGetValue(path, out var assembler))
+        {
+            _dockerAssemblers[path] = assembler = new DockerJsonLogAssembler();
+        }
+        var zone = _s.Time.LocalTimeZone;
+        foreach (var line in lines)
+        {
+            if (!DockerJsonLog.TryParse(line.Text, out var entry))
+            {
+                Interlocked.Increment(ref _unparsableLines);
+                var shown = line.Text.Length > 200 ? line.Text[..200] + "..." : line.Text;
+                _s.Log.Log(FilterLogger, LogLevels.Debug, $"[{Name}] Skipped a line of {path} that is not a Docker JSON log entry: {shown}");
+                continue;
+            }
+            if (!assembler.Add(entry, out var complete)) continue;
+            var now = Now;
+            IReadOnlyList<Failure> failures;
+            try
+            {
+                failures = Filter.ProcessEntry(JournalEntryFormatter.IsoFormat(complete.Time, zone) + " ", complete.Message,
+                    complete.Time.ToUnixTimeMilliseconds() / 1000.0, now);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _s.Log.Log(FilterLogger, LogLevels.Error, $"Failed to process line: {complete.Message}: {e.Message}");
+                continue;
+            }
+            HandleFailures(failures, now);
+        }
     }
 
     /// <summary>One log line through the filter and the fail manager (§3.1).</summary>
