@@ -162,6 +162,14 @@ public sealed class StockClientTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("Currently banned:\t1", bannedStatus);
         await WaitFor(() => Task.FromResult(File.Exists(Path.Combine(_dir, "actions.txt")) && File.ReadAllText(Path.Combine(_dir, "actions.txt")).Contains("ban " + Ip, StringComparison.Ordinal)), "the ban action");
 
+        // A reload keeps the ban and the jail's counters (checked against fail2ban 1.0.2: after
+        // banip + reload, "Currently banned: 1", "Total banned: 1").
+        Assert.Equal(0, (await StockAsync(stock, "reload")).Code);
+        await WaitFor(async () => (await OursAsync("status", Jail)).Out.Contains(Ip, StringComparison.Ordinal), "the ban after reload");
+        var reloaded = await AssertSameAsync(stock, "status", Jail);
+        Assert.Contains("Currently banned:\t1", reloaded);
+        Assert.Contains("Total banned:\t1", reloaded);
+
         var unban = await StockAsync(stock, "set", Jail, "unbanip", Ip);
         Assert.Equal(0, unban.Code);
         Assert.DoesNotContain(Ip, (await OursAsync("status", Jail)).Out);
@@ -172,7 +180,9 @@ public sealed class StockClientTests(ITestOutputHelper output) : IDisposable
         var reload = await StockAsync(stock, "reload");
         Assert.Equal(0, reload.Code);
         Assert.Contains("Number of jail:\t1", await AssertSameAsync(stock, "status"));
-        Assert.Contains("Currently banned:\t0", await AssertSameAsync(stock, "status", Jail));
+        var afterReload = await AssertSameAsync(stock, "status", Jail);
+        Assert.Contains("Currently banned:\t0", afterReload);
+        Assert.Contains("Total banned:\t1", afterReload);
 
         var stop = await OursAsync("stop");
         output.WriteLine("stop: " + stop.Out + stop.Err);
