@@ -284,6 +284,14 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
             if (old is not null)
             {
                 if (unban) await old.FlushAsync(deleteFromDb: true, ct).ConfigureAwait(false);
+                if (old.Backend == jail.Backend)
+                {
+                    // fail2ban 1.0.2 keeps the jail object on reload (same backend), so "Total failed" and
+                    // "Total banned" carry on. Our rebuilt jail restores the current bans from the
+                    // database and counts them again, hence they are taken off the carried total.
+                    jail.Fail.FailTotal = old.Fail.FailTotal;
+                    jail.Bans.BanTotal = _s.Store is null ? old.Bans.BanTotal : Math.Max(0, old.Bans.BanTotal - old.Bans.Count);
+                }
                 await old.StopAsync(ct).ConfigureAwait(false);
                 lock (_lock) _jails[_jails.IndexOf(old)] = jail;
             }
