@@ -61,15 +61,24 @@ internal sealed class ConfigReadContext(IConfigFileSystem fs, string baseDir)
     }
 
     /// <summary>The merged configuration of a config name (jail, fail2ban, filter.d/x, action.d/x), read once.</summary>
-    public ConfigStore? Store(string name)
+    public ConfigStore? Store(string name) => Store([name]);
+
+    /// <summary>
+    /// The merged configuration of several config names read as one, each name's files in fail2ban's order and
+    /// later names over earlier ones. The server settings are <c>fail2ban</c> then Jail2Ban's own <c>jail2ban</c>
+    /// (jail2ban.conf, jail2ban.d/*.conf, jail2ban.local, jail2ban.d/*.local), so a tree with only fail2ban's
+    /// files reads exactly as fail2ban reads it.
+    /// </summary>
+    public ConfigStore? Store(IReadOnlyList<string> names)
     {
-        if (stores.TryGetValue(name, out var store))
+        string key = string.Join('+', names);
+        if (stores.TryGetValue(key, out var store))
         {
             return store;
         }
         store = new ConfigStore(this);
-        var ok = store.Read(name);
-        stores[name] = ok ? store : null;
+        var ok = store.Read(names);
+        stores[key] = ok ? store : null;
         return ok ? store : null;
     }
 }
@@ -105,18 +114,26 @@ internal sealed partial class ConfigStore(ConfigReadContext context)
     public List<string> FilesRead { get; } = [];
 
     /// <summary>Reads config name N: N.conf, N.d/*.conf, N.local, N.d/*.local, then includes (§1.1).</summary>
-    public bool Read(string name)
+    public bool Read(string name) => Read([name]);
+
+    /// <summary>Reads the files of each name in fail2ban's order (X.conf, X.d/*.conf, X.local, X.d/*.local), names in turn.</summary>
+    public bool Read(IReadOnlyList<string> names)
     {
         var fs = Context.FileSystem;
         if (!fs.DirectoryExists(Context.BaseDir))
         {
             throw new ConfigException($"Base configuration directory {Context.BaseDir} does not exist");
         }
-        var basename = PyPath.Join(Context.BaseDir, name);
-        var candidates = new List<string> { basename + ".conf" };
-        candidates.AddRange(SortedGlob(basename + ".d", ".conf"));
-        candidates.Add(basename + ".local");
-        candidates.AddRange(SortedGlob(basename + ".d", ".local"));
+        var candidates = new List<string>();
+        foreach (var n in names)
+        {
+            var basename = PyPath.Join(Context.BaseDir, n);
+            candidates.Add(basename + ".conf");
+            candidates.AddRange(SortedGlob(basename + ".d", ".conf"));
+            candidates.Add(basename + ".local");
+            candidates.AddRange(SortedGlob(basename + ".d", ".local"));
+        }
+        var name = names[0];
         candidates = candidates.Where(fs.LinkExists).ToList();
         if (candidates.Count == 0)
         {

@@ -38,7 +38,8 @@ public static class ConfigurationReader
         try
         {
             // fail2ban-client: early options (socket, pidfile, loglevel, logtarget, syslogsocket) then the rest.
-            var f2b = context.Store("fail2ban") ?? new ConfigStore(context);
+            // Jail2Ban also reads its own jail2ban.conf/.local over fail2ban.conf/.local (ConfigReadContext.Store).
+            var f2b = context.Store(["fail2ban", "jail2ban"]) ?? new ConfigStore(context);
             var early = OptionReading.GetOptions(f2b, "Definition", EarlyOptions, null);
             var jails = context.Store("jail");
             var main = OptionReading.GetOptions(f2b, "Definition", MainOptions, null);
