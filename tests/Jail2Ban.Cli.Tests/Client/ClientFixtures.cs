@@ -5,7 +5,7 @@ namespace Jail2Ban.Cli.Tests.Client;
 /// <summary>Golden files of the client (recorded by Golden/record.sh from the real fail2ban 1.0.2).</summary>
 internal static partial class ClientFixtures
 {
-    public static string RepoRoot { get; } = FindRoot();
+    public static string RepoRoot => RepoPaths.Root;
 
     public static string GoldenDir => Path.Combine(RepoRoot, "tests", "Jail2Ban.Cli.Tests", "Client", "Golden");
 
@@ -41,14 +41,4 @@ internal static partial class ClientFixtures
 
     [GeneratedRegex(@"\[[0-9]+\]:")]
     private static partial System.Text.RegularExpressions.Regex Pid();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Jail2Ban.sln")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException("Jail2Ban.sln not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -7,18 +7,7 @@ namespace Jail2Ban.Cli.Tests.EndToEnd;
 /// <summary>Locates dist/ (made by <c>make build</c>) and runs its executables.</summary>
 internal static class EndToEndFixtures
 {
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Jail2Ban.sln")))
-            {
-                dir = dir.Parent;
-            }
-            return dir?.FullName ?? throw new InvalidOperationException("Jail2Ban.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string RepoRoot => RepoPaths.Root;
 
     public static string Dist => Path.Combine(RepoRoot, "dist");
 

@@ -11,34 +11,7 @@ internal static class BanningFixtures
     private const string Python = "/usr/bin/python3";
     private const string Fail2BanModule = "/usr/lib/python3/dist-packages/fail2ban/server/mytime.py";
 
-    public static string SharedRoot
-    {
-        get
-        {
-            var env = Environment.GetEnvironmentVariable("J2B_SHARED");
-            if (!string.IsNullOrEmpty(env) && Directory.Exists(env))
-            {
-                return env;
-            }
-
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Jail2Ban.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            if (dir is not null)
-            {
-                var shared = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared"));
-                if (Directory.Exists(shared))
-                {
-                    return shared;
-                }
-            }
-
-            return "/work/shared";
-        }
-    }
+    public static string SharedRoot => RepoPaths.Shared;
 
     public static bool OracleAvailable => File.Exists(Python) && File.Exists(Fail2BanModule);
 

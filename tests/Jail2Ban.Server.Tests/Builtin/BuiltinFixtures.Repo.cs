@@ -3,19 +3,7 @@ namespace Jail2Ban.Server.Tests.Builtin;
 /// <summary>Locates the repository root (the directory holding Jail2Ban.sln) from the test binary.</summary>
 internal static class BuiltinRepo
 {
-    public static string Root
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Jail2Ban.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            return dir?.FullName ?? throw new InvalidOperationException("Jail2Ban.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string Root => RepoPaths.Root;
 
     /// <summary>
     /// The options of one section of an INI file, enough for our own action files: no

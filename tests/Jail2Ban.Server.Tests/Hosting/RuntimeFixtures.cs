@@ -3,32 +3,9 @@ namespace Jail2Ban.Server.Tests.Hosting;
 /// <summary>Locates the repository root and the shared compat corpus; makes temp directories.</summary>
 internal static class RuntimeFixtures
 {
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Jail2Ban.sln")))
-            {
-                dir = dir.Parent;
-            }
-            return dir?.FullName ?? throw new InvalidOperationException("Jail2Ban.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string RepoRoot => RepoPaths.Root;
 
-    public static string Shared
-    {
-        get
-        {
-            var env = Environment.GetEnvironmentVariable("J2B_SHARED");
-            if (!string.IsNullOrEmpty(env))
-            {
-                return env;
-            }
-            var sibling = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
-            return Directory.Exists(sibling) ? sibling : "/work/shared";
-        }
-    }
+    public static string Shared => RepoPaths.Shared;
 
     public static string Compat(params string[] parts) => Path.Combine([Shared, "compat", .. parts]);
 }

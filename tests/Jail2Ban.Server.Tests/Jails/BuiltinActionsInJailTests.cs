@@ -226,14 +226,7 @@ internal sealed class ShippedConfigHost : IAsyncDisposable
         foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
     }
 
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "Jail2Ban.sln"))) return d.FullName;
-        }
-        throw new InvalidOperationException("Jail2Ban.sln not found above " + AppContext.BaseDirectory);
-    }
+    private static string RepoRoot() => RepoPaths.Root;
 }
 
 /// <summary>One webhook document as received: the request line and the parsed JSON body.</summary>

@@ -12,34 +12,7 @@ internal static class PersistenceFixtures
 
     public const string OracleSkipped = "SKIPPED: fail2ban 1.0.2 (python3 module) is not installed; oracle comparison not run";
 
-    public static string SharedRoot
-    {
-        get
-        {
-            var env = Environment.GetEnvironmentVariable("J2B_SHARED");
-            if (!string.IsNullOrEmpty(env) && Directory.Exists(env))
-            {
-                return env;
-            }
-
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Jail2Ban.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            if (dir is not null)
-            {
-                var shared = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared"));
-                if (Directory.Exists(shared))
-                {
-                    return shared;
-                }
-            }
-
-            return "/work/shared";
-        }
-    }
+    public static string SharedRoot => RepoPaths.Shared;
 
     /// <summary>Copies a compat database fixture into <paramref name="dir"/> (never touch the original).</summary>
     public static string CopyFixture(string name, string dir)

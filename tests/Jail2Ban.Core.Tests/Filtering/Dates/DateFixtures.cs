@@ -8,31 +8,9 @@ internal static class DateFixtures
 
     internal static TimeZoneInfo Zurich { get; } = TimeZoneInfo.FindSystemTimeZoneById("Europe/Zurich");
 
-    internal static string SharedDir { get; } = FindShared();
+    internal static string SharedDir => RepoPaths.Shared;
 
     internal static string SampleLogsDir => Path.Combine(SharedDir, "compat", "fail2ban", "files", "logs");
-
-    private static string FindShared()
-    {
-        var env = Environment.GetEnvironmentVariable("J2B_SHARED");
-        if (!string.IsNullOrEmpty(env) && Directory.Exists(env))
-        {
-            return env;
-        }
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Jail2Ban.sln")))
-            {
-                var shared = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared"));
-                if (Directory.Exists(shared))
-                {
-                    return shared;
-                }
-                break;
-            }
-        }
-        return "/work/shared";
-    }
 
     /// <summary>The first line of a sample log that contains <paramref name="fragment"/> and is not a comment.</summary>
     internal static string SampleLine(string file, string fragment) =>
