@@ -9,102 +9,22 @@ namespace Jail2Ban.Cli.Tests.EndToEnd;
 /// prints byte for byte what <c>dist/j2b-client</c> prints, with the same exit code.
 /// Needs <c>make build</c> first and fail2ban-client on PATH; skips (with a message) otherwise.
 /// </summary>
-public sealed class StockClientTests(ITestOutputHelper output) : IDisposable
+public sealed class StockClientTests(ITestOutputHelper output)
 {
-    private const string Jail = "e2e";
+    private const string Jail = E2EDaemon.Jail;
     private const string Ip = "192.0.2.50";
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("j2b-stock-").FullName;
-    private Process? _server;
+    private E2EDaemon _d = null!;
 
-    private string Conf => Path.Combine(_dir, "conf");
-
-    private string Sock => Path.Combine(_dir, "s.sock");
-
-    private string LogFile => Path.Combine(_dir, "auth.log");
-
-    private string ServerLog => Path.Combine(_dir, "server.log");
-
-    private static string Client => Path.Combine(EndToEndFixtures.Dist, "j2b-client");
-
-    private void WriteConfig()
-    {
-        Directory.CreateDirectory(Path.Combine(Conf, "filter.d"));
-        Directory.CreateDirectory(Path.Combine(Conf, "action.d"));
-        File.WriteAllText(Path.Combine(Conf, "fail2ban.conf"), $"""
-            [Definition]
-            loglevel = INFO
-            logtarget = {ServerLog}
-            socket = {Sock}
-            pidfile = {_dir}/pid
-            dbfile = {_dir}/db.sqlite3
-            dbpurgeage = 1d
-            """);
-        File.WriteAllText(Path.Combine(Conf, "filter.d", "e2e.conf"), """
-            [Definition]
-            failregex = ^\s*auth failure from <HOST>$
-            """);
-        File.WriteAllText(Path.Combine(Conf, "action.d", "e2e-file.conf"), $"""
-            [Definition]
-            actionban = echo "ban <ip>" >> {_dir}/actions.txt
-            actionunban = echo "unban <ip>" >> {_dir}/actions.txt
-            """);
-        File.WriteAllText(Path.Combine(Conf, "jail.conf"), $"""
-            [DEFAULT]
-            backend = polling
-            [{Jail}]
-            enabled = true
-            filter = e2e
-            logpath = {LogFile}
-            action = e2e-file
-            maxretry = 2
-            findtime = 10m
-            bantime = 1h
-            """);
-        File.WriteAllText(LogFile, "");
-    }
-
-    private async Task StartServerAsync()
-    {
-        var psi = new ProcessStartInfo(Path.Combine(EndToEndFixtures.Dist, "j2b-server"))
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var a in new[] { "-c", Conf, "-s", Sock, "-p", Path.Combine(_dir, "pid"), "-f", "-x", "start" }) psi.ArgumentList.Add(a);
-        _server = Process.Start(psi)!;
-        _server.OutputDataReceived += (_, e) => { if (e.Data is not null) output.WriteLine("server: " + e.Data); };
-        _server.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.WriteLine("server! " + e.Data); };
-        _server.BeginOutputReadLine();
-        _server.BeginErrorReadLine();
-        await WaitFor(async () => (await OursAsync("ping")).Code == 0, "ping");
-    }
-
-    private Task<(int Code, string Out, string Err)> OursAsync(params string[] args) =>
-        EndToEndFixtures.RunAsync(Client, ["-c", Conf, "-s", Sock, .. args]);
+    private Task<(int Code, string Out, string Err)> OursAsync(params string[] args) => _d.ClientAsync(args);
 
     // -c as well: the stock client reads the configuration itself for `reload` (and sends it as a
     // stream); without -c it would read the host's /etc/fail2ban.
     private async Task<(int Code, string Out, string Err)> StockAsync(string stock, params string[] args)
     {
-        var r = await EndToEndFixtures.RunAsync(stock, ["-c", Conf, "-s", Sock, .. args]);
+        var r = await EndToEndFixtures.RunAsync(stock, ["-c", _d.Conf, "-s", _d.Sock, .. args]);
         output.WriteLine($"fail2ban-client {string.Join(' ', args)} -> {r.Code}\n{r.Out}{r.Err}");
         return r;
-    }
-
-    private async Task WaitFor(Func<Task<bool>> condition, string what, int timeoutMs = 30000)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (sw.ElapsedMilliseconds > timeoutMs)
-            {
-                var log = File.Exists(ServerLog) ? File.ReadAllText(ServerLog) : "(no server log)";
-                Assert.Fail($"timed out waiting for {what}\n{log}");
-            }
-            await Task.Delay(100);
-        }
     }
 
     private bool CanRun(out string stock)
@@ -137,8 +57,8 @@ public sealed class StockClientTests(ITestOutputHelper output) : IDisposable
     public async Task Stock_client_pings_reads_status_bans_unbans_and_reloads()
     {
         if (!CanRun(out var stock)) return;
-        WriteConfig();
-        await StartServerAsync();
+        using var d = _d = new E2EDaemon(output, "j2b-stock-");
+        await d.StartAsync();
 
         var ping = await StockAsync(stock, "ping");
         Assert.Equal(0, ping.Code);
@@ -160,12 +80,12 @@ public sealed class StockClientTests(ITestOutputHelper output) : IDisposable
         Assert.Contains(Ip, await AssertSameAsync(stock, "get", Jail, "banned"));
         var bannedStatus = await AssertSameAsync(stock, "status", Jail);
         Assert.Contains("Currently banned:\t1", bannedStatus);
-        await WaitFor(() => Task.FromResult(File.Exists(Path.Combine(_dir, "actions.txt")) && File.ReadAllText(Path.Combine(_dir, "actions.txt")).Contains("ban " + Ip, StringComparison.Ordinal)), "the ban action");
+        await d.WaitFor(() => Task.FromResult(d.ActionsContain("ban " + Ip)), "the ban action");
 
         // A reload keeps the ban and the jail's counters (checked against fail2ban 1.0.2: after
         // banip + reload, "Currently banned: 1", "Total banned: 1").
         Assert.Equal(0, (await StockAsync(stock, "reload")).Code);
-        await WaitFor(async () => (await OursAsync("status", Jail)).Out.Contains(Ip, StringComparison.Ordinal), "the ban after reload");
+        await d.WaitFor(async () => (await OursAsync("status", Jail)).Out.Contains(Ip, StringComparison.Ordinal), "the ban after reload");
         var reloaded = await AssertSameAsync(stock, "status", Jail);
         Assert.Contains("Currently banned:\t1", reloaded);
         Assert.Contains("Total banned:\t1", reloaded);
@@ -184,27 +104,6 @@ public sealed class StockClientTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("Currently banned:\t0", afterReload);
         Assert.Contains("Total banned:\t1", afterReload);
 
-        var stop = await OursAsync("stop");
-        output.WriteLine("stop: " + stop.Out + stop.Err);
-        if (!_server!.WaitForExit(30000))
-        {
-            Assert.Fail("the server did not stop");
-        }
-    }
-
-    public void Dispose()
-    {
-        if (_server is { HasExited: false })
-        {
-            _server.Kill(entireProcessTree: true);
-        }
-        _server?.Dispose();
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        await d.StopAsync();
     }
 }
