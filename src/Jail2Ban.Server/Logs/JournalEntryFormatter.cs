@@ -8,10 +8,12 @@ namespace Jail2Ban.Server.Logs;
 /// Turns one <c>journalctl -o json</c> record into fail2ban's journal line triple
 /// (filtersystemd.formatJournalEntry): <c>[_HOSTNAME ]SYSLOG_IDENTIFIER|_COMM[[SYSLOG_PID|_PID]]: MESSAGE</c>,
 /// kernel lines with a <c>[%12.6f]</c> monotonic stamp, newlines as the two characters <c>\n</c>.
+/// The date text is Python's isoformat() of the aware datetime python-systemd 235 returns:
+/// local time in a fixed UTC offset, e.g. <c>2026-11-22T09:14:21.766281+00:00 </c>.
 /// </summary>
 internal static class JournalEntryFormatter
 {
-    public static JournalEntry? Parse(string json, TimeZoneInfo zone, Encoding encoding)
+    public static JournalEntry? Parse(string json, TimeSpan utcOffset, Encoding encoding)
     {
         JsonDocument doc;
         try
@@ -68,7 +70,7 @@ internal static class JournalEntryFormatter
             parts.Add(Field(e, "MESSAGE", encoding) ?? string.Empty);
             var line = string.Join(' ', parts).Replace("\n", "\\n", StringComparison.Ordinal);
             var cursor = Field(e, "__CURSOR", encoding) ?? string.Empty;
-            return new JournalEntry(cursor, time, IsoFormat(time, zone) + " ", line);
+            return new JournalEntry(cursor, time, IsoFormat(time, utcOffset) + " ", line);
         }
     }
 
@@ -79,6 +81,21 @@ internal static class JournalEntryFormatter
         var micro = (local.Ticks % TimeSpan.TicksPerSecond) / 10;
         var s = local.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
         return micro == 0 ? s : s + "." + micro.ToString("000000", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Python's isoformat() of an aware datetime in a fixed offset: <c>...T..:..:..[.ffffff]+HH:MM[:SS]</c>.</summary>
+    internal static string IsoFormat(DateTimeOffset time, TimeSpan utcOffset)
+    {
+        var local = time.ToOffset(utcOffset);
+        var micro = (local.Ticks % TimeSpan.TicksPerSecond) / 10;
+        var s = local.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+        if (micro != 0)
+        {
+            s += "." + micro.ToString("000000", CultureInfo.InvariantCulture);
+        }
+        var o = utcOffset.Duration();
+        s += (utcOffset < TimeSpan.Zero ? "-" : "+") + o.ToString(@"hh\:mm", CultureInfo.InvariantCulture);
+        return o.Seconds != 0 ? s + ":" + o.Seconds.ToString("00", CultureInfo.InvariantCulture) : s;
     }
 
     // "[%i]" % int(v, 0) in fail2ban: decimal (or 0x/0o/0b) numbers are normalised, anything else kept.
