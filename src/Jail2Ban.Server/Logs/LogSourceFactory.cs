@@ -38,10 +38,12 @@ public sealed partial class LogSourceFactory(ILoggerFactory loggers, TimeProvide
 
     /// <summary>
     /// Checks, when the jail is built, what fail2ban's journal reader checks when it opens the
-    /// journal: the options, journalctl itself, journalpath (a directory) and journalfiles (each
-    /// must match a file). fail2ban 1.0.2 fails such a jail with a bare "No such file or
-    /// directory"; the message here names the path (the caller adds the jail). File backends
-    /// are only checked for a known name.
+    /// journal: the options, journalpath (a directory), journalfiles (each must match a file) and
+    /// journalctl itself. fail2ban 1.0.2 fails a jail with a missing journalpath with a bare
+    /// "No such file or directory"; the message here names the path (the caller adds the jail).
+    /// Deliberate difference: journalfiles matching nothing is an error here, where 1.0.2's empty
+    /// glob result makes python-systemd open the default system journal instead.
+    /// File backends are only checked for a known name.
     /// </summary>
     public void Validate(string backend)
     {
@@ -51,10 +53,6 @@ public sealed partial class LogSourceFactory(ILoggerFactory loggers, TimeProvide
             return;
         }
         var options = JournalOptions.FromBackendOptions(choice.Options, DefaultJournalFlags);
-        if (JournalCtl is JournalCtlProcess p && p.Resolve() is null)
-        {
-            throw new JournalCtlException($"systemd backend: {p.Executable} not found (install systemd's journalctl or use another backend)");
-        }
         if (options.JournalPath is { } dir && !Directory.Exists(dir))
         {
             throw new JournalCtlException($"systemd backend: journalpath {dir} is not a directory");
@@ -65,6 +63,10 @@ public sealed partial class LogSourceFactory(ILoggerFactory loggers, TimeProvide
             {
                 throw new JournalCtlException($"systemd backend: journalfiles {f} matches no file");
             }
+        }
+        if (JournalCtl is JournalCtlProcess p && p.Resolve() is null)
+        {
+            throw new JournalCtlException($"systemd backend: {p.Executable} not found (install systemd's journalctl or use another backend)");
         }
     }
 

@@ -18,7 +18,7 @@ public sealed class JournalTests
         "2024-05-01T11:00:00+01:00 ", "x[7]: m")]
     // _COMM when no identifier; non-numeric pid kept as is; newline escaped
     [InlineData("""{"__CURSOR":"c","__REALTIME_TIMESTAMP":"1714557600000001","_COMM":"app","_PID":"abc","MESSAGE":"two\nlines"}""",
-        "2024-05-01T11:00:00.000001+01:00 ", "app[abc]: two\\nlines")]
+        "2024-05-01T11:00:00.000001+01:00 ", "app[b'abc']: two\\nlines")]
     // no identifier at all: just host and message
     [InlineData("""{"__CURSOR":"c","__REALTIME_TIMESTAMP":"1714557600000000","_HOSTNAME":"h","MESSAGE":"bare"}""",
         "2024-05-01T11:00:00+01:00 ", "h bare")]
