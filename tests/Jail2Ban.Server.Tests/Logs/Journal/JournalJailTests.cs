@@ -44,6 +44,22 @@ public sealed class JournalJailTests
         return r.Read() ? (r.IsDBNull(0) ? null : r.GetString(0), r.IsDBNull(1) ? null : r.GetDouble(1)) : (null, null);
     }
 
+    private static string? BanData(string db, string ip)
+    {
+        using var c = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT data FROM bans WHERE jail='test' AND ip=$ip";
+        cmd.Parameters.AddWithValue("$ip", ip);
+        return cmd.ExecuteScalar() switch
+        {
+            string text => text,
+            byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
+            null or DBNull => null,
+            var other => other.ToString(),
+        };
+    }
+
     [JournalFact]
     public async Task FailuresInTheJournalBanAndOtherUnitsAreIgnored()
     {
@@ -67,6 +83,12 @@ public sealed class JournalJailTests
         Assert.Equal(0, Found(h.ServerLogText, "192.0.2.9"));
         Assert.DoesNotContain(h.ActionLines, l => l.Contains("192.0.2.9", StringComparison.Ordinal));
         Assert.Contains("[test] Found 192.0.2.1 - 2026-11-22 06:59:50", h.ServerLogText, StringComparison.Ordinal);
+
+        // The ban's matches in the database: the first as the triple ('', date text, line), the others joined,
+        // date text included, as fail2ban 1.0.2 stores them (checked by running it on such a journal).
+        await h.WaitUntil(() => BanData(h.Db, "192.0.2.1") is not null, "the ban in the database");
+        Assert.Contains("[\"\", \"2026-11-22T06:55:00+00:00 \", \"host1 sshd[1234]: Failed password for root from 192.0.2.1 port 22 ssh2\"]", BanData(h.Db, "192.0.2.1"), StringComparison.Ordinal);
+        Assert.Contains(", \"2026-11-22T06:59:50+00:00 host1 sshd[1234]: Failed password for root from 192.0.2.1 port 22 ssh2\"]", BanData(h.Db, "192.0.2.1"), StringComparison.Ordinal);
 
         // The database holds what fail2ban 1.0.2 stores: the last entry's date text and time.
         await h.WaitUntil(() => StoredPosition(h.Db).Time is { } t && t >= Now.AddSeconds(-10).ToUnixTimeSeconds(), "the journal position");
