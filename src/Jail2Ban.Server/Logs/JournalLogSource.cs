@@ -70,6 +70,7 @@ public sealed partial record JournalOptions(
     /// journalctl arguments selecting the journal. journalctl opens a directory with the type
     /// flags (--system, --user), files with none, and the default journals with LOCAL_ONLY unless
     /// --merge, so flags map as: 4 → --system, 8 → --user, bit 1 absent → --merge (no path/files).
+    /// With LOCAL_ONLY on the default journal, journalctl --follow reads the latest boot only.
     /// RUNTIME_ONLY (2) and OS_ROOT (16) have no journalctl equivalent: see <see cref="IgnoredFlags"/>.
     /// </summary>
     public List<string> SelectionArgs()
@@ -97,10 +98,14 @@ public sealed partial record JournalOptions(
             {
                 a.Add("--user");
             }
-            if (JournalPath is null && (flags & LocalOnly) == 0)
-            {
-                a.Add("--merge");
-            }
+        }
+        // --merge also keeps journalctl --follow from limiting itself to the latest boot (-b is implied
+        // otherwise, and fails on a journal without entries yet). It opens the default journal without
+        // LOCAL_ONLY, so it is left out only when LOCAL_ONLY is asked for; a directory or files are
+        // opened the same with or without it.
+        if (JournalPath is not null || JournalFiles is { Count: > 0 } || (EffectiveFlags is { } effective && (effective & LocalOnly) == 0))
+        {
+            a.Add("--merge");
         }
         return a;
     }
@@ -442,6 +447,8 @@ internal sealed partial class JournalLogSource : IJournalLogSource
     private async Task PumpAsync(List<string> follow, List<string> selection, TimeSpan offset, ChannelWriter<JournalEntry> writer, CancellationToken token)
     {
         string? lastCursor = null;
+        string? cursorBefore = null;
+        var delay = RestartDelay;
         try
         {
             while (!token.IsCancellationRequested)
@@ -471,13 +478,16 @@ internal sealed partial class JournalLogSource : IJournalLogSource
                 }
                 if (failure is null)
                 {
-                    _log.LogError("[{Jail}] journalctl ended unexpectedly, restarting it in {Seconds} s", _jail, RestartDelay.TotalSeconds);
+                    _log.LogError("[{Jail}] journalctl ended unexpectedly, restarting it in {Seconds} s", _jail, delay.TotalSeconds);
                 }
                 else
                 {
-                    _log.LogError("[{Jail}] journalctl failed on {What}: {Reason}; restarting it in {Seconds} s", _jail, _options.Describe(), failure, RestartDelay.TotalSeconds);
+                    _log.LogError("[{Jail}] journalctl failed on {What}: {Reason}; restarting it in {Seconds} s", _jail, _options.Describe(), failure, delay.TotalSeconds);
                 }
-                await Task.Delay(RestartDelay, _time, token).ConfigureAwait(false);
+                await Task.Delay(delay, _time, token).ConfigureAwait(false);
+                // A journal that stays unreadable is retried less and less often, up to a minute.
+                delay = lastCursor != cursorBefore ? RestartDelay : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
+                cursorBefore = lastCursor;
                 if (lastCursor is not null)
                 {
                     follow = [.. selection, "--follow", "--no-tail", "--after-cursor=" + lastCursor];

@@ -31,13 +31,14 @@ public sealed class JournalBackendTests
     [InlineData("systemd[journalflags=8]", "--user --merge", 0)]
     [InlineData("systemd[journalflags=6]", "--system --merge", 2)]
     [InlineData("systemd[journalflags=20]", "--system --merge", 16)]
-    // a directory: no flags unless given; journalctl passes only the type flags on
-    [InlineData("systemd[journalpath=/var/log/journal]", "--directory=/var/log/journal", 0)]
-    [InlineData("systemd[journalpath=/var/log/journal, journalflags=4]", "--directory=/var/log/journal --system", 0)]
-    [InlineData("systemd[journalpath=/var/log/journal, journalflags=1]", "--directory=/var/log/journal", 1)]
+    // a directory: no flags unless given; journalctl passes only the type flags on.
+    // --merge (no effect on a directory or files) stops --follow from implying -b (latest boot only)
+    [InlineData("systemd[journalpath=/var/log/journal]", "--directory=/var/log/journal --merge", 0)]
+    [InlineData("systemd[journalpath=/var/log/journal, journalflags=4]", "--directory=/var/log/journal --system --merge", 0)]
+    [InlineData("systemd[journalpath=/var/log/journal, journalflags=1]", "--directory=/var/log/journal --merge", 1)]
     // files: split on blanks and commas, one --file each; journalctl opens files without flags
-    [InlineData("systemd[journalfiles=\"/a/system.journal, /b/*.journal /c/x.journal\"]", "--file=/a/system.journal --file=/b/*.journal --file=/c/x.journal", 0)]
-    [InlineData("systemd[journalfiles=/a/system.journal, journalflags=4]", "--file=/a/system.journal", 4)]
+    [InlineData("systemd[journalfiles=\"/a/system.journal, /b/*.journal /c/x.journal\"]", "--file=/a/system.journal --file=/b/*.journal --file=/c/x.journal --merge", 0)]
+    [InlineData("systemd[journalfiles=/a/system.journal, journalflags=4]", "--file=/a/system.journal --merge", 4)]
     [InlineData("systemd[namespace=web]", "--namespace=web --system --merge", 0)]
     public void OptionsBecomeJournalctlArguments(string backend, string args, int ignored)
     {

@@ -91,7 +91,8 @@ internal sealed class RealJournal : IDisposable
     /// <summary>The journal file (for journalfiles).</summary>
     public string File => Path.Combine(JournalDir, "system.journal");
 
-    public string Scratch(string name) => _dir.File(name);
+    /// <summary>_BOOT_ID of the entries appended next (journalctl --follow implies the latest boot unless --merge).</summary>
+    public string BootId { get; set; } = "0123456789abcdef0123456789abcdef";
 
     public void Append(params ExportEntry[] entries)
     {
@@ -100,7 +101,7 @@ internal sealed class RealJournal : IDisposable
         {
             Field(export, "__REALTIME_TIMESTAMP", Encoding.ASCII.GetBytes(ExportEntry.Micros(e.Time).ToString(System.Globalization.CultureInfo.InvariantCulture)));
             Field(export, "__MONOTONIC_TIMESTAMP", Encoding.ASCII.GetBytes((_monotonic += 1000).ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            Field(export, "_BOOT_ID", Encoding.ASCII.GetBytes("0123456789abcdef0123456789abcdef"));
+            Field(export, "_BOOT_ID", Encoding.ASCII.GetBytes(BootId));
             foreach (var (k, v) in e.Fields)
             {
                 Field(export, k, v);

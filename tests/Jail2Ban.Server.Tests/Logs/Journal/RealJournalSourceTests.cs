@@ -68,6 +68,41 @@ public sealed class RealJournalSourceTests
         Assert.Equal(Now.AddSeconds(-30), src.LastTime);
     }
 
+    /// <summary>journalctl --follow without --merge reads the latest boot only, and fails on a journal
+    /// directory without entries yet; fail2ban's reader does neither.</summary>
+    [JournalFact]
+    public async Task AnEmptyJournalDirectoryIsFollowedUntilEntriesArrive()
+    {
+        using var j = new RealJournal();
+        var (factory, logs) = Factory(new FixedTime(Now));
+        await using var src = (IJournalLogSource)factory.Create("sshd", $"systemd[journalpath={j.JournalDir}]");
+        using var cts = new CancellationTokenSource();
+        await using var e = src.ReadAsync(cts.Token).GetAsyncEnumerator();
+        var next = e.MoveNextAsync().AsTask();
+        await Task.Delay(1500);
+        Assert.False(next.IsCompleted);
+        j.Append(ExportEntry.Sshd(Now.AddSeconds(1), "first ever"));
+        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(["host1 sshd[1234]: first ever"], ((JournalLogBatch)e.Current).Entries.Select(x => x.Message));
+        Assert.DoesNotContain(logs.Entries, x => x.Level == Microsoft.Extensions.Logging.LogLevel.Error);
+    }
+
+    [JournalFact]
+    public async Task TheBacklogIncludesEntriesOfAnEarlierBoot()
+    {
+        using var j = new RealJournal();
+        j.BootId = "11111111111111111111111111111111";
+        j.Append(ExportEntry.Sshd(Now.AddMinutes(-6), "before the reboot"));
+        j.BootId = "22222222222222222222222222222222";
+        j.Append(ExportEntry.Sshd(Now.AddMinutes(-2), "after the reboot"));
+        var (factory, _) = Factory(new FixedTime(Now));
+        await using var src = (IJournalLogSource)factory.Create("sshd", $"systemd[journalfiles={j.File}]");
+        using var cts = new CancellationTokenSource();
+        await using var e = src.ReadAsync(cts.Token).GetAsyncEnumerator();
+        Assert.Equal(["host1 sshd[1234]: before the reboot", "host1 sshd[1234]: after the reboot"],
+            (await Collect(e, 2)).SelectMany(b => b.Entries).Select(x => x.Message));
+    }
+
     [JournalFact]
     public async Task JournalfilesGlobIsFollowedToo()
     {
