@@ -60,6 +60,8 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
         _s = services;
         Name = definition.Name;
         Backend = definition.Backend;
+        // A systemd jail whose journal cannot be read fails here, as fail2ban's does when it opens the journal.
+        services.Sources.Validate(Backend);
         string? Opt(string key) => definition.Options.TryGetValue(key, out var v) ? OptionText(v) : null;
 
         var filterOptions = definition.Filter ?? throw new JailConfigException($"Jail '{Name}': no filter");
@@ -214,6 +216,12 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
         _source = _s.Sources.Create(Name, Backend, _dockerJson
             ? line => DockerJsonLog.TryParse(line, out var e) ? e.Time : null
             : line => Detector.Find(line, Now) is { Time: { } ht } ? DateTimeOffset.FromUnixTimeMilliseconds((long)(ht * 1000)) : null);
+        if (_source is IJournalLogSource journal)
+        {
+            JournalJailSetup.Configure(journal, Definition.Filter?.JournalMatch, Fail.FindTime,
+                store?.GetJournalPos(Name, JournalLogBatch.SourceName),
+                Definition.Options.TryGetValue("logencoding", out var enc) ? OptionText(enc) : null);
+        }
         if (_source is IFileLogSource files)
         {
             foreach (var p in Definition.LogPaths)
@@ -347,6 +355,11 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
                     {
                         var now = Now;
                         HandleFailures(Filter.ProcessEntry(e.DateText, e.Message, e.Time.ToUnixTimeMilliseconds() / 1000.0, now), now);
+                    }
+                    if (j.Entries.Count > 0 && _s.Store is { } journalStore)
+                    {
+                        var (time, dateText) = JournalJailSetup.Position(j.Entries[^1]);
+                        journalStore.UpdateJournal(Name, JournalLogBatch.SourceName, time, dateText);
                     }
                     break;
             }
