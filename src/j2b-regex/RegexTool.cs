@@ -311,7 +311,7 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
         }
         catch (ConfigException e)
         {
-            stdout.WriteLine($"Wrong config file: {e.Message}");
+            stdout.WriteLine($"Wrong config file: {Fail2banConfigError(e.Message)}");
             stdout.WriteLine($"ERROR: failed to load filter {value}");
             return false;
         }
@@ -362,6 +362,16 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
         }
         return true;
     }
+
+    /// <summary>
+    /// The reader's error text as fail2ban-regex 1.0.2 prints it: its "Base configuration directory X does not exist "
+    /// ends with a space. (That is what `fail2ban-regex LOG filter.d/sshd.conf` prints from a directory holding
+    /// filter.d: 1.0.2 takes the parent of a relative "filter.d" as the base directory, which is "".)
+    /// </summary>
+    internal static string Fail2banConfigError(string message) =>
+        message.StartsWith("Base configuration directory ", StringComparison.Ordinal) && message.EndsWith(" does not exist", StringComparison.Ordinal)
+            ? message + " "
+            : message;
 
     private void Process(IEnumerable<string> lines, CancellationToken ct)
     {
