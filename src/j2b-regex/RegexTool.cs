@@ -496,6 +496,12 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
 
     private TimeSpan Elapsed { get; set; }
 
+    // Lines queued between the two threads are alive at every gen0 collection and get promoted: with the regex work
+    // behind (sshd), a full queue of 8 x 1024 lines made nearly every collection a gen1 one (1M lines: 75 of 76).
+    // 2 x 256 lines in flight: 1 gen1 in 235, GC pause 0.9-1.15 s -> 0.4 s, peak RSS 128 -> 82 MB.
+    private const int BatchLines = 256;
+    private const int QueuedBatches = 2;
+
     private readonly record struct DatedLine(int LineNo, string Line, Jail2Ban.Core.Filtering.Dates.DateHit? Hit, bool Drop, double Now);
 
     /// <summary>
@@ -504,14 +510,14 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
     /// </summary>
     private IEnumerable<DatedLine> DatedLines(IEnumerable<string> lines, double? fixedNow, CancellationToken ct)
     {
-        using var queue = new System.Collections.Concurrent.BlockingCollection<DatedLine[]>(boundedCapacity: 8);
+        using var queue = new System.Collections.Concurrent.BlockingCollection<DatedLine[]>(boundedCapacity: QueuedBatches);
         var finder = _filter.DateFinder;
         Exception? failure = null;
         var producer = Task.Run(() =>
         {
             try
             {
-                var batch = new List<DatedLine>(1024);
+                var batch = new List<DatedLine>(BatchLines);
                 int lineNo = 0;
                 foreach (string line in lines)
                 {
@@ -532,7 +538,7 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
                         drop = true;
                     }
                     batch.Add(new DatedLine(lineNo, line, hit, drop, now));
-                    if (batch.Count == 1024)
+                    if (batch.Count == BatchLines)
                     {
                         queue.Add([.. batch], ct);
                         batch.Clear();
