@@ -193,9 +193,10 @@ public sealed class Filter
         return sb.ToString();
     }
 
-    private List<Failure> FindFailure(LineTuple tuple, double? date, bool noDate)
+    private IReadOnlyList<Failure> FindFailure(LineTuple tuple, double? date, bool noDate)
     {
-        var failList = new List<Failure>();
+        // allocated with the first failure: most lines have none
+        List<Failure>? failList = null;
         bool checkAll = Behavior.CheckAllRegex;
         bool defRaw = Options.UseDns == UseDns.Raw || Behavior.ReturnRawHost;
         List<LineTuple> orgBuffer;
@@ -219,7 +220,7 @@ public sealed class Filter
         // early ignoreregex: only when there are clearly more failregexes than ignoreregexes
         if (_ignore.Length > 0 && _ignore.Length < _fail.Length - 2 && IgnoreLine(buf, orgBuffer, null) is not null)
         {
-            return failList;
+            return (IReadOnlyList<Failure>?)failList ?? [];
         }
 
         // prefregex groups are only materialised when a failregex matches (most lines do not)
@@ -230,7 +231,7 @@ public sealed class Filter
             prefMatch = _pref.Search(buf);
             if (!prefMatch.Success)
             {
-                return failList;
+                return (IReadOnlyList<Failure>?)failList ?? [];
             }
             PrefRegexMatched = true;
             _lastPrefMatch = prefMatch;
@@ -305,7 +306,7 @@ public sealed class Filter
                 fail = MergeFailure(mlfid, fail, matched);
                 if (fail.IsTruthy("nofail") && !checkAll)
                 {
-                    return failList;
+                    return (IReadOnlyList<Failure>?)failList ?? [];
                 }
             }
             else
@@ -349,7 +350,7 @@ public sealed class Filter
                 fail["mlfpending"] = 1;
                 if (!checkAll && Behavior.IgnorePending)
                 {
-                    return failList;
+                    return (IReadOnlyList<Failure>?)failList ?? [];
                 }
                 fids = [null];
             }
@@ -377,14 +378,14 @@ public sealed class Filter
             }
             foreach (var id in fids)
             {
-                failList.Add(new Failure(idx, id, date, fail));
+                (failList ??= []).Add(new Failure(idx, id, date, fail));
             }
             if (!checkAll)
             {
                 break;
             }
         }
-        return failList;
+        return (IReadOnlyList<Failure>?)failList ?? [];
     }
 
     private static int? ParseCidr(string? s) =>
