@@ -162,6 +162,9 @@ internal sealed class FileLogSource : IFileLogSource
 
     private long _allocatedAtCollect;
 
+    /// <summary>Collections made by <see cref="CollectAfterBatch"/> so far (tests).</summary>
+    internal int BacklogCollections { get; private set; }
+
     /// <summary>
     /// While a backlog is read batch after batch (a burst of lines appended at once), a gen0
     /// collection every <see cref="BacklogCollectBytes"/> keeps the daemon's memory flat: the lines,
@@ -187,6 +190,7 @@ internal sealed class FileLogSource : IFileLogSource
         if (allocated - _allocatedAtCollect >= BacklogCollectBytes)
         {
             GC.Collect(0, GCCollectionMode.Forced, blocking: true, compacting: false);
+            BacklogCollections++;
             _allocatedAtCollect = GC.GetTotalAllocatedBytes(precise: false);
         }
     }
