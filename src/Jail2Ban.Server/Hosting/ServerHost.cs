@@ -40,6 +40,7 @@ public static class ServerHost
         services.AddSingleton(env.Console);
         services.TryAddSingleton(env.Time);
         services.AddSingleton(new SdNotify(env.GetEnvironment));
+        services.AddSingleton<ServerShutdown>();
         services.AddSingleton<ServerExit>();
         services.TryAddSingleton<IJailRuntime, NullJailRuntime>();
         services.TryAddSingleton<IServerConfigurator, UnwiredConfigurator>();

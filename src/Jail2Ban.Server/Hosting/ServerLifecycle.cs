@@ -29,7 +29,8 @@ internal sealed class ServerLifecycle(
     IHostApplicationLifetime lifetime,
     ServerExit exit,
     TimeProvider time,
-    ServerConsole console) : IHostedService, IDisposable
+    ServerConsole console,
+    ServerShutdown shutdown) : IHostedService, IDisposable
 {
     private const string Logger = "fail2ban.server";
     private readonly SemaphoreSlim _reloadLock = new(1, 1);
@@ -118,9 +119,8 @@ internal sealed class ServerLifecycle(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        notify.Stopping();
         _watchdog?.Dispose();
-        log.Log(Logger, LogLevels.Info, "Shutdown in progress...");
+        shutdown.Announce();
         if (_started)
         {
             try

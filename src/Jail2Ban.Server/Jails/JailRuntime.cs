@@ -71,9 +71,12 @@ internal sealed class JailRuntime : IJailRuntime, IServerConfigurator, IAsyncDis
     private ControlListener? _listener;
     private bool _stopped;
 
+    private readonly Hosting.ServerShutdown? _shutdown;
+
     public JailRuntime(ServerLog log, ServerOptions options, TimeProvider time, LogSourceFactory sources,
-        IHostApplicationLifetime lifetime, ILoggerFactory loggers, IActionRunner runner)
+        IHostApplicationLifetime lifetime, ILoggerFactory loggers, IActionRunner runner, Hosting.ServerShutdown? shutdown = null)
     {
+        _shutdown = shutdown;
         _log = log;
         _options = options;
         _time = time;
@@ -81,7 +84,20 @@ internal sealed class JailRuntime : IJailRuntime, IServerConfigurator, IAsyncDis
         _loggers = loggers;
         _runner = runner;
         _builtins = new BuiltinActionFactory(time, loggers);
-        Manager = new JailManager(new JailServices(time, log, runner, _builtins, sources), Read, lifetime.StopApplication);
+        Manager = new JailManager(new JailServices(time, log, runner, _builtins, sources), Read, Quit);
+    }
+
+    /// <summary>
+    /// <c>stop</c>: like fail2ban's <c>server.quit()</c>, late requests get SHUTDOWN and every jail is
+    /// stopped (unbans, actionstop) inside the command, so the reply — and the client's return —
+    /// come after the actions' work; then the host stops (socket, database, pid file).
+    /// </summary>
+    private void Quit()
+    {
+        _shutdown?.Announce();
+        _listener?.BeginShutdown();
+        Manager.StopAllJails();
+        _lifetime.StopApplication();
     }
 
     public JailManager Manager { get; }

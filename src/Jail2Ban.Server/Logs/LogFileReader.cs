@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using Jail2Ban.Server.Logging;
+using Jail2Ban.Server.Persistence;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
@@ -299,7 +299,7 @@ internal sealed class LogFileReader : IDisposable
     /// <summary>SHA-1 of the first line including its terminator; '' unless it ends in '\r' or '\n'.</summary>
     private static string FirstLineHash(SafeFileHandle handle)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        var sha = new Sha1();
         Span<byte> buf = stackalloc byte[8192];
         long offset = 0;
         byte last = 0;
@@ -314,16 +314,16 @@ internal sealed class LogFileReader : IDisposable
             var i = chunk.IndexOf((byte)'\n');
             if (i >= 0)
             {
-                sha.AppendData(chunk[..(i + 1)]);
-                return Convert.ToHexStringLower(sha.GetHashAndReset());
+                sha.Append(chunk[..(i + 1)]);
+                return sha.HashHex();
             }
-            sha.AppendData(chunk);
+            sha.Append(chunk);
             last = chunk[^1];
             offset += n;
         }
         // Python's readline() returned everything up to EOF; it counts as complete only if it
         // happens to end with '\r'.
-        return offset > 0 && last == (byte)'\r' ? Convert.ToHexStringLower(sha.GetHashAndReset()) : string.Empty;
+        return offset > 0 && last == (byte)'\r' ? sha.HashHex() : string.Empty;
     }
 
     /// <summary>

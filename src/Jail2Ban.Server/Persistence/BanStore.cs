@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Jail2Ban.Core.Banning;
 using Jail2Ban.Core.Time;
 using Microsoft.Data.Sqlite;
@@ -113,7 +112,7 @@ public sealed partial class BanStore : IDisposable
             return string.Empty;
         }
 
-        return Convert.ToHexStringLower(SHA1.HashData(firstLine));
+        return Sha1.HashHex(firstLine);
     }
 
     public void Dispose()

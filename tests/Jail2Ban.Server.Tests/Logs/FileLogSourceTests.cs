@@ -37,6 +37,34 @@ public sealed class FileLogSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task ABacklogIsReadWithGen0CollectionsButSteadyAppendsAreNot()
+    {
+        var path = _dir.File("burst.log");
+        var line = new string('x', 200) + "\n";
+        // ~40,000 lines: far more than BacklogCollectBytes of strings while the backlog lasts.
+        File.WriteAllText(path, string.Concat(Enumerable.Repeat(line, 40_000)));
+        await using var src = Polling();
+        src.AddFile(new LogFileOptions(path));
+        await using var e = src.ReadAsync(_cts.Token).GetAsyncEnumerator();
+        var lines = 0;
+        while (lines < 40_000)
+        {
+            lines += ((FileLogBatch)await e.NextAsync()).Lines.Count;
+        }
+        Assert.Equal(40_000, lines);
+        var afterBacklog = src.BacklogCollections;
+        Assert.InRange(afterBacklog, 2, 40);
+
+        // In operation, one small batch at a time: never a backlog, never an induced collection.
+        for (var i = 0; i < 5; i++)
+        {
+            Append(path, line);
+            Assert.Single(((FileLogBatch)await Step(e)).Lines);
+        }
+        Assert.Equal(afterBacklog, src.BacklogCollections);
+    }
+
+    [Fact]
     public async Task HeadReadsExistingLinesThenFollowsAppends()
     {
         var path = _dir.File("a.log");
