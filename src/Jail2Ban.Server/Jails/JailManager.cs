@@ -28,6 +28,11 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
     private int? _dbMaxMatches;
     private long _dbPurgeAge = 86400;
     private bool _streaming;
+    // Jails built by a reload stream, swapped in at its end (only when the jails came by stream, see ReloadJails).
+    private List<Jail>? _staged;
+    // True once a jail was created by `add` outside a reload: the configuration came over the socket
+    // (the stock client's start stream to a --async server), so a reload stream is applied, not re-read.
+    private bool _streamConfigured;
 
     /// <param name="readConfig">Reads the configuration (all jails, or the one named).</param>
     /// <param name="quit">Begins the server's orderly shutdown.</param>
@@ -52,6 +57,7 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
     {
         lock (_lock)
         {
+            if (_staged?.FirstOrDefault(j => j.Name == name) is { } staged) return staged;
             return _jails.FirstOrDefault(j => j.Name == name) ?? throw ControlCommandException.UnknownJail(name);
         }
     }
@@ -168,7 +174,7 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
 
     public void SetDbFile(string file)
     {
-        if (_streaming) return;
+        if (_streaming || _staged is not null) return;
         _s.Store?.Dispose();
         _s.Store = null;
         _purgeTimer?.Dispose();
@@ -237,12 +243,54 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
 
     // ------------------------------------------------------------------ reload
 
+    /// <summary>
+    /// The stream form of reload (stock fail2ban-client). When the jails came from our configuration
+    /// directory, the commands in between describe the configuration we re-read ourselves at the end, so
+    /// they are not applied one by one. When they came by stream (the stock client's start to a --async
+    /// server, which gets no -c), the stream is the configuration: its jails are built aside (add, set...)
+    /// and swapped in at the end exactly as a re-read configuration would be.
+    /// </summary>
     public void ReloadJails(string jailOrAll, IReadOnlyList<string> options, bool begin)
     {
-        // The stream form of reload (stock fail2ban-client): the commands in between describe the
-        // configuration we re-read ourselves at the end, so they are not applied one by one.
-        _streaming = begin;
-        if (!begin) ReloadConfiguration(jailOrAll, options);
+        if (begin)
+        {
+            if (_streamConfigured)
+            {
+                // 1.0.2: reloading a single jail that does not run is UnknownJail, unless --if-exists
+                if (jailOrAll != "--all" && !options.Contains("--if-exists")) _ = GetJail(jailOrAll);
+                lock (_lock) _staged = [];
+                return;
+            }
+            _streaming = true;
+            return;
+        }
+        _streaming = false;
+        List<Jail>? staged;
+        lock (_lock)
+        {
+            staged = _staged;
+            _staged = null;
+        }
+        if (staged is null)
+        {
+            ReloadConfiguration(jailOrAll, options);
+            return;
+        }
+        if (jailOrAll != "--all" && staged.All(j => j.Name != jailOrAll) && options.Contains("--if-exists")) return;
+        SwapAsync(jailOrAll == "--all", staged, options).GetAwaiter().GetResult();
+    }
+
+    /// <summary>A reload stream failed: the jails it built are dropped and nothing changes.</summary>
+    public void AbortReload()
+    {
+        _streaming = false;
+        List<Jail>? staged;
+        lock (_lock)
+        {
+            staged = _staged;
+            _staged = null;
+        }
+        foreach (var j in staged ?? []) j.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     public void ReloadConfiguration(string jailOrAll, IReadOnlyList<string> options) =>
@@ -268,6 +316,15 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
             foreach (var e in errors) _s.Log.Log(Logger, LogLevels.Error, e);
             throw ControlCommandException.Invalid("Reload failed, configuration unchanged:\n" + string.Join("\n", errors));
         }
+        await SwapAsync(all, built, options, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The second half of a reload: jails not in the new set stop (reload --all), kept jails are replaced
+    /// by their new build (counters and failures carried over unless --restart), new jails start.
+    /// </summary>
+    private async Task SwapAsync(bool all, IReadOnlyList<Jail> built, IReadOnlyList<string> options, CancellationToken ct = default)
+    {
         var unban = options.Contains("--unban");
         // --restart: stopped and created anew, counters from zero, bans back from the database (1.0.2)
         var restart = options.Contains("--restart");
@@ -326,6 +383,15 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
     public void AddJail(string jail, string backend)
     {
         if (_streaming) return;
+        if (_staged is { } staged)
+        {
+            lock (_lock)
+            {
+                if (staged.Any(j => j.Name == jail)) throw ControlCommandException.DuplicateJail(jail);
+                staged.Add(Jail.CreateEmpty(jail, backend, _s));
+            }
+            return;
+        }
         var kind = backend.Split('[', 2)[0].Trim();
         if (kind != "auto" && !BackendNames.Contains(kind))
             throw ControlCommandException.ValueError($"Unknown backend {kind}. Must be among ['pyinotify', 'gamin', 'polling', 'systemd'] or 'auto'");
@@ -334,6 +400,7 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
             // fail2ban 1.0.2 (Debian) answers a duplicate with a NameError from a bug; 1.1 and we say so plainly.
             if (_jails.Any(j => j.Name == jail)) throw ControlCommandException.DuplicateJail(jail);
             _jails.Add(Jail.CreateEmpty(jail, backend, _s));
+            _streamConfigured = true;
         }
         _s.Log.Log("fail2ban.jail", LogLevels.Info, $"Creating new jail '{jail}'");
     }
@@ -342,6 +409,8 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
     {
         if (_streaming) return;
         var j = GetJail(jail);
+        // a jail built by a reload stream starts when the reload ends
+        if (_staged?.Contains(j) == true) return;
         if (!j.IsRunning) j.StartAsync().GetAwaiter().GetResult();
         j.Idle = false;
     }

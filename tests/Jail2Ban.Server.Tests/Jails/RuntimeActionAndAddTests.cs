@@ -177,4 +177,46 @@ public sealed class RuntimeActionAndAddTests
         s = h.Manager.GetJailStatus("test", "basic");
         Assert.Equal((0, 0), (s.CurrentlyFailed, s.TotalFailed));
     }
+
+    private static List<object?> JailStream(string jail, string log, string maxretry, params string[] failregex) =>
+    [
+        new List<object?> { "add", jail, "polling" },
+        new List<object?> { "multi-set", jail, "addfailregex", failregex.Cast<object?>().ToList() },
+        new List<object?> { "set", jail, "maxretry", maxretry },
+        new List<object?> { "set", jail, "logtimezone", "UTC" },
+        new List<object?> { "set", jail, "addlogpath", log, "head" },
+        new List<object?> { "set", jail, "addaction", "sact" },
+        new List<object?> { "multi-set", jail, "action", "sact", new List<object?> { new List<object?> { "actionban", "sact-ban <ip>" } } },
+        new List<object?> { "start", jail },
+    ];
+
+    [Fact]
+    public async Task A_jail_started_by_stream_is_reloaded_from_the_reload_stream()
+    {
+        await using var h = await JailTestHost.StartAsync();
+        var d = new ControlDispatcher(h.Manager, h.Time);
+        var log = h.Dir.File("s.log");
+        File.WriteAllText(log, "");
+        Assert.Equal("None", await Run(d, "server-stream", JailStream("s", log, "5", @"^\s*auth failure from <HOST>$")));
+        File.AppendAllLines(log, [JailTestHost.Line(h.Time.Now.AddSeconds(-2), "192.0.2.95")]);
+        await h.WaitUntil(() => h.Manager.GetJail("s").Fail.FailTotal == 1, "a failure");
+
+        // the stock client's reload: the new configuration comes as the stream (maxretry 2, a second regex)
+        Assert.Equal("'OK'", await Run(d, "reload", "--all", new List<object?>(),
+            JailStream("s", log, "2", @"^\s*auth failure from <HOST>$", @"^\s*bad password from <HOST>$")));
+        Assert.Equal("2", await Run(d, "get", "s", "maxretry"));
+        Assert.Equal(2, h.Manager.GetFailRegex("s").Count);
+        // the test jail was not in the stream: removed, as fail2ban removes jails missing from a reload
+        Assert.Equal("[('Number of jail', 1), ('Jail list', 's')]", await Run(d, "status"));
+        // the failure counted before the reload is kept: one more by the new regex bans
+        File.AppendAllLines(log, [h.Time.Now.AddSeconds(-1).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) + " bad password from 192.0.2.95"]);
+        await h.WaitUntil(() => h.ActionLines.Any(l => l.EndsWith("actionban: sact-ban 192.0.2.95", StringComparison.Ordinal)), "the ban after the reload");
+
+        // a stream with a broken regex changes nothing
+        var bad = await d.DispatchAsync(["reload", "--all", new List<object?>(), JailStream("s", log, "7", "^no host$")]);
+        Assert.True(bad.IsError);
+        Assert.Equal("No failure-id group in '^no host$'", bad.Error!.Message);
+        Assert.Equal("2", await Run(d, "get", "s", "maxretry"));
+        Assert.Equal("ERR UnknownJailException('nosuch')", await Run(d, "reload", "nosuch", new List<object?>(), new List<object?>()));
+    }
 }
