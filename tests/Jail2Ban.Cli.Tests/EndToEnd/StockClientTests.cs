@@ -169,6 +169,14 @@ public sealed class StockClientTests(ITestOutputHelper output)
             Assert.Equal(0, (await StockAsync(starter, "set", Jail, "banip", "192.0.2.78")).Code);
             await d.WaitFor(() => Task.FromResult(d.ActionsContain("changed 192.0.2.78")), "the changed actionban");
 
+            // reload: the stock client sends the re-read configuration as a stream; the server (started
+            // without -c) applies it rather than reading /etc/fail2ban
+            File.WriteAllText(Path.Combine(d.Conf, "jail.local"), $"[{Jail}]\nmaxretry = 7\n");
+            Assert.Equal("OK\n", (await StockAsync(starter, "reload")).Out);
+            Assert.Equal("7\n", (await AssertSameAsync(starter, "get", Jail, "maxretry")));
+            Assert.Contains("Jail list:\te2e\n", await AssertSameAsync(starter, "status"));
+            Assert.Contains("192.0.2.77", await AssertSameAsync(starter, "get", Jail, "banned"));
+
             Assert.Equal("Shutdown successful\n", (await StockAsync(starter, "stop")).Out);
         }
         finally
