@@ -154,8 +154,17 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
     /// </summary>
     internal void Reconfigure(FilterSettings settings, string? logTimeZone)
     {
-        var zone = string.IsNullOrWhiteSpace(logTimeZone) ? null : LogTimeZone.Parse(logTimeZone);
-        var detector = new DateDetector(settings.DatePattern, zone);
+        DateDetector detector;
+        lock (_filterLock)
+        {
+            detector = Detector;
+        }
+        // a regex-only change keeps the detector and what it learned about the log's dates
+        if (!settings.DatePattern.SequenceEqual(FilterSettings.DatePattern) || logTimeZone != LogTimeZoneText)
+        {
+            var zone = string.IsNullOrWhiteSpace(logTimeZone) ? null : LogTimeZone.Parse(logTimeZone);
+            detector = new DateDetector(settings.DatePattern, zone);
+        }
         var filter = NewFilter(settings, detector, Fail.FindTime);
         lock (_filterLock)
         {
