@@ -76,6 +76,23 @@ public sealed class RuntimeActionAndAddTests
     }
 
     [Fact]
+    public async Task ClearAllParams_and_invalidateBanEpoch_act_on_the_configured_action()
+    {
+        await using var h = await JailTestHost.StartAsync();
+        var d = new ControlDispatcher(h.Manager, h.Time);
+        Assert.Equal("'ban <ip> <bantime>'", await Run(d, "get", "test", "action", "rec", "actionban"));
+        Assert.Equal("0", await Run(d, "get", "test", "action", "rec", "banEpoch"));
+        Assert.Equal("None", await Run(d, "set", "test", "action", "rec", "invalidateBanEpoch"));
+        Assert.Equal("1", await Run(d, "get", "test", "action", "rec", "banEpoch"));
+        Assert.Equal("None", await Run(d, "set", "test", "action", "rec", "clearAllParams"));
+        Assert.Equal("''", await Run(d, "get", "test", "action", "rec", "actionban"));
+        Assert.Equal("60", await Run(d, "get", "test", "action", "rec", "timeout"));
+        // in a stream (quiet) a method is not called, as in fail2ban
+        Assert.Equal("None", await Run(d, "server-stream", new List<object?> { new List<object?> { "set", "test", "action", "rec", "invalidateBanEpoch" } }));
+        Assert.Equal("1", await Run(d, "get", "test", "action", "rec", "banEpoch"));
+    }
+
+    [Fact]
     public async Task A_python_action_is_refused_by_name()
     {
         await using var h = await JailTestHost.StartAsync();
