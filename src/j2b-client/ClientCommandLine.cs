@@ -249,7 +249,8 @@ internal sealed class ClientCommandLine
         var cmd = new Command(name, description) { args };
         foreach (var a in aliases)
             cmd.Aliases.Add(a);
-        cmd.SetAction((r, ct) => Run(r, [name, .. r.GetValue(args) ?? []], ct));
+        // the word as typed: fail2ban's client tables "stats"/"statistics" but prints "statistic" raw
+        cmd.SetAction((r, ct) => Run(r, [r.CommandResult.IdentifierToken?.Value ?? name, .. r.GetValue(args) ?? []], ct));
         return cmd;
     }
 

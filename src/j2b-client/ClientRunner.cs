@@ -212,5 +212,5 @@ internal sealed class ClientRunner(ClientSettings settings, TextWriter stdout, T
     private Task PrintAsync(IReadOnlyList<string> words, object? value) =>
         stdout.WriteLineAsync(settings.Json
             ? JsonOutput.Success(words, value)
-            : Beautifier.Beautify(words, value, unicode: stdout.Encoding.WebName == "utf-8"));
+            : Beautifier.Beautify(words, value, unicode: stdout.Encoding.WebName.StartsWith("utf-", StringComparison.Ordinal)));
 }

@@ -66,6 +66,8 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
         _s = services;
         Name = definition.Name;
         Backend = definition.Backend;
+        // A systemd jail whose journal cannot be read fails here, as fail2ban's does when it opens the journal.
+        services.Sources.Validate(Backend);
         string? Opt(string key) => definition.Options.TryGetValue(key, out var v) ? OptionText(v) : null;
 
         var filterOptions = definition.Filter ?? throw new JailConfigException($"Jail '{Name}': no filter");
@@ -79,7 +81,7 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
         {
             foreach (var line in filterOptions.JournalMatch.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                AddJournalMatchCore(line.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+                AddJournalMatchCore(ShellSplit.Split(line));
             }
         }
 
@@ -396,6 +398,12 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
         _source = _s.Sources.Create(Name, Backend, _dockerJson
             ? line => DockerJsonLog.TryParse(line, out var e) ? e.Time : null
             : line => Detector.Find(line, Now) is { Time: { } ht } ? DateTimeOffset.FromUnixTimeMilliseconds((long)(ht * 1000)) : null);
+        if (_source is IJournalLogSource journal)
+        {
+            // the matches are the jail's current list (the filter's journalmatch plus run-time changes)
+            JournalJailSetup.Configure(journal, null, Fail.FindTime, store?.GetJournalPos(Name, JournalLogBatch.SourceName), _encoding);
+            foreach (var m in JournalMatches) journal.AddMatch(m);
+        }
         if (_source is IFileLogSource files)
         {
             if (_encoding is not null) files.SetEncoding(_encoding);
@@ -406,10 +414,7 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
                 AddFileCore(files, path, tail);
             }
         }
-        else if (_source is IJournalLogSource journal)
-        {
-            foreach (var m in JournalMatches) journal.AddMatch(m);
-        }
+
         foreach (var a in _actions)
         {
             try
@@ -542,6 +547,11 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
                     {
                         var now = Now;
                         HandleFailures(Filter.ProcessEntry(e.DateText, e.Message, e.Time.ToUnixTimeMilliseconds() / 1000.0, now), now);
+                    }
+                    if (j.Entries.Count > 0 && _s.Store is { } journalStore)
+                    {
+                        var (time, dateText) = JournalJailSetup.Position(j.Entries[^1]);
+                        journalStore.UpdateJournal(Name, JournalLogBatch.SourceName, time, dateText);
                     }
                     break;
             }

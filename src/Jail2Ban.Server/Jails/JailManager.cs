@@ -388,7 +388,7 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
             lock (_lock)
             {
                 if (staged.Any(j => j.Name == jail)) throw ControlCommandException.DuplicateJail(jail);
-                staged.Add(Jail.CreateEmpty(jail, backend, _s));
+                staged.Add(CreateEmpty(jail, backend));
             }
             return;
         }
@@ -399,10 +399,23 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
         {
             // fail2ban 1.0.2 (Debian) answers a duplicate with a NameError from a bug; 1.1 and we say so plainly.
             if (_jails.Any(j => j.Name == jail)) throw ControlCommandException.DuplicateJail(jail);
-            _jails.Add(Jail.CreateEmpty(jail, backend, _s));
+            _jails.Add(CreateEmpty(jail, backend));
             _streamConfigured = true;
         }
         _s.Log.Log("fail2ban.jail", LogLevels.Info, $"Creating new jail '{jail}'");
+    }
+
+    /// <summary>An empty jail; a backend that cannot run here (e.g. no journalctl) is refused with its reason.</summary>
+    private Jail CreateEmpty(string jail, string backend)
+    {
+        try
+        {
+            return Jail.CreateEmpty(jail, backend, _s);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException and not ControlCommandException)
+        {
+            throw ControlCommandException.Invalid(e.Message);
+        }
     }
 
     public void StartJail(string jail)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 using System.Text.Json;
 
@@ -8,10 +9,12 @@ namespace Jail2Ban.Server.Logs;
 /// Turns one <c>journalctl -o json</c> record into fail2ban's journal line triple
 /// (filtersystemd.formatJournalEntry): <c>[_HOSTNAME ]SYSLOG_IDENTIFIER|_COMM[[SYSLOG_PID|_PID]]: MESSAGE</c>,
 /// kernel lines with a <c>[%12.6f]</c> monotonic stamp, newlines as the two characters <c>\n</c>.
+/// The date text is Python's isoformat() of the aware datetime python-systemd 235 returns:
+/// local time in a fixed UTC offset, e.g. <c>2026-11-22T09:14:21.766281+00:00 </c>.
 /// </summary>
 internal static class JournalEntryFormatter
 {
-    public static JournalEntry? Parse(string json, TimeZoneInfo zone, Encoding encoding)
+    public static JournalEntry? Parse(string json, TimeSpan utcOffset, Encoding encoding)
     {
         JsonDocument doc;
         try
@@ -48,14 +51,12 @@ internal static class JournalEntryFormatter
             }
             if (!string.IsNullOrEmpty(ident))
             {
-                var pid = Field(e, "SYSLOG_PID", encoding);
-                if (string.IsNullOrEmpty(pid))
+                // python-systemd converts both with int(); a value that is not a base-10 integer stays
+                // bytes. fail2ban skips a falsy one (0 or empty) and falls back to _PID.
+                var pid = PidText(Raw(e, "SYSLOG_PID")) ?? PidText(Raw(e, "_PID"));
+                if (pid is not null)
                 {
-                    pid = Field(e, "_PID", encoding);
-                }
-                if (!string.IsNullOrEmpty(pid))
-                {
-                    ident += "[" + PidText(pid) + "]";
+                    ident += "[" + pid + "]";
                 }
                 ident += ":";
                 parts.Add(ident);
@@ -68,7 +69,7 @@ internal static class JournalEntryFormatter
             parts.Add(Field(e, "MESSAGE", encoding) ?? string.Empty);
             var line = string.Join(' ', parts).Replace("\n", "\\n", StringComparison.Ordinal);
             var cursor = Field(e, "__CURSOR", encoding) ?? string.Empty;
-            return new JournalEntry(cursor, time, IsoFormat(time, zone) + " ", line);
+            return new JournalEntry(cursor, time, IsoFormat(time, utcOffset) + " ", line);
         }
     }
 
@@ -81,22 +82,135 @@ internal static class JournalEntryFormatter
         return micro == 0 ? s : s + "." + micro.ToString("000000", CultureInfo.InvariantCulture);
     }
 
-    // "[%i]" % int(v, 0) in fail2ban: decimal (or 0x/0o/0b) numbers are normalised, anything else kept.
-    private static string PidText(string pid)
+    /// <summary>Python's isoformat() of an aware datetime in a fixed offset: <c>...T..:..:..[.ffffff]+HH:MM[:SS]</c>.</summary>
+    internal static string IsoFormat(DateTimeOffset time, TimeSpan utcOffset)
     {
-        var t = pid.Trim().Replace("_", string.Empty, StringComparison.Ordinal);
-        var neg = t.StartsWith('-');
-        var body = t.TrimStart('+', '-');
-        long? v = null;
-        if (body.Length > 2 && body[0] == '0' && (body[1] is 'x' or 'X') && long.TryParse(body[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var h))
+        var local = time.ToOffset(utcOffset);
+        var micro = (local.Ticks % TimeSpan.TicksPerSecond) / 10;
+        var s = local.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+        if (micro != 0)
         {
-            v = h;
+            s += "." + micro.ToString("000000", CultureInfo.InvariantCulture);
         }
-        else if (body.Length > 0 && body.All(char.IsAsciiDigit) && (body.Length == 1 || body[0] != '0' || body.All(c => c == '0')) && long.TryParse(body, NumberStyles.None, CultureInfo.InvariantCulture, out var d))
+        var o = utcOffset.Duration();
+        s += (utcOffset < TimeSpan.Zero ? "-" : "+") + o.ToString(@"hh\:mm", CultureInfo.InvariantCulture);
+        return o.Seconds != 0 ? s + ":" + o.Seconds.ToString("00", CultureInfo.InvariantCulture) : s;
+    }
+
+    /// <summary>
+    /// The pid as fail2ban prints it: "[%i]" of python-systemd's int() (base 10: blanks, sign and
+    /// single underscores allowed, leading zeros too); failing that "[%i]" of int(v, 0) (0x/0o/0b
+    /// prefixes, no leading zeros); failing that "[%s]" of the bytes, i.e. their repr b'...'.
+    /// Null when the value is absent or falsy (empty, or an integer 0).
+    /// </summary>
+    internal static string? PidText(byte[]? raw)
+    {
+        if (raw is null)
         {
-            v = d;
+            return null;
         }
-        return v is null ? pid : (neg ? -v.Value : v.Value).ToString(CultureInfo.InvariantCulture);
+        var text = Encoding.Latin1.GetString(raw);
+        if (PyInt(text, base0: false) is { } dec)
+        {
+            return dec.IsZero ? null : dec.ToString(CultureInfo.InvariantCulture);
+        }
+        if (raw.Length == 0)
+        {
+            return null;
+        }
+        return PyInt(text, base0: true) is { } any ? any.ToString(CultureInfo.InvariantCulture) : BytesRepr(raw);
+    }
+
+    /// <summary>Python's int(s) (base 10) or int(s, 0) on ASCII text; null where Python raises ValueError.</summary>
+    private static BigInteger? PyInt(string s, bool base0)
+    {
+        var t = s.Trim(' ', '\t', '\n', '\r', '\v', '\f');
+        var neg = false;
+        if (t.Length > 0 && t[0] is '+' or '-')
+        {
+            neg = t[0] == '-';
+            t = t[1..];
+        }
+        var radix = 10;
+        if (base0 && t.Length >= 2 && t[0] == '0' && char.ToLowerInvariant(t[1]) is 'x' or 'o' or 'b')
+        {
+            radix = char.ToLowerInvariant(t[1]) switch { 'x' => 16, 'o' => 8, _ => 2 };
+            t = t[2..];
+            if (t.StartsWith('_'))
+            {
+                t = t[1..]; // int('0x_10', 0) is allowed
+            }
+        }
+        if (t.Length == 0 || t[0] == '_' || t[^1] == '_' || t.Contains("__", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var digits = t.Replace("_", string.Empty, StringComparison.Ordinal);
+        BigInteger v = BigInteger.Zero;
+        foreach (var c in digits)
+        {
+            var d = c is >= '0' and <= '9' ? c - '0' : c is >= 'a' and <= 'z' ? c - 'a' + 10 : c is >= 'A' and <= 'Z' ? c - 'A' + 10 : 99;
+            if (d >= radix)
+            {
+                return null;
+            }
+            v = v * radix + d;
+        }
+        // int(s, 0) rejects a decimal with leading zeros ("010"), but not zero itself ("00").
+        if (base0 && radix == 10 && digits.Length > 1 && digits[0] == '0' && !v.IsZero)
+        {
+            return null;
+        }
+        return neg ? -v : v;
+    }
+
+    /// <summary>Python's repr() of a bytes object.</summary>
+    private static string BytesRepr(byte[] raw)
+    {
+        var quote = raw.Contains((byte)'\'') && !raw.Contains((byte)'"') ? '"' : '\'';
+        var sb = new StringBuilder("b").Append(quote);
+        foreach (var b in raw)
+        {
+            switch (b)
+            {
+                case (byte)'\\': sb.Append("\\\\"); break;
+                case (byte)'\t': sb.Append("\\t"); break;
+                case (byte)'\n': sb.Append("\\n"); break;
+                case (byte)'\r': sb.Append("\\r"); break;
+                default:
+                    if (b == quote)
+                    {
+                        sb.Append('\\').Append((char)b);
+                    }
+                    else if (b is >= 0x20 and < 0x7f)
+                    {
+                        sb.Append((char)b);
+                    }
+                    else
+                    {
+                        sb.Append("\\x").Append(b.ToString("x2", CultureInfo.InvariantCulture));
+                    }
+                    break;
+            }
+        }
+        return sb.Append(quote).ToString();
+    }
+
+    /// <summary>A field's raw bytes: a string as UTF-8, a byte array as is; null when absent or of another shape.</summary>
+    private static byte[]? Raw(JsonElement e, string name)
+    {
+        if (!e.TryGetProperty(name, out var v))
+        {
+            return null;
+        }
+        return v.ValueKind switch
+        {
+            JsonValueKind.String => Encoding.UTF8.GetBytes(v.GetString() ?? string.Empty),
+            JsonValueKind.Number => Encoding.ASCII.GetBytes(v.GetRawText()),
+            JsonValueKind.Array when v.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number) =>
+                v.EnumerateArray().Select(x => x.TryGetByte(out var b) ? b : (byte)'?').ToArray(),
+            _ => null,
+        };
     }
 
     private static long? Micro(string? s) =>

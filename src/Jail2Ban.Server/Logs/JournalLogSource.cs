@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -9,36 +8,131 @@ using Microsoft.Extensions.Logging;
 
 namespace Jail2Ban.Server.Logs;
 
-/// <summary>Options of the <c>systemd</c> backend (<c>backend = systemd[journalpath=..., ...]</c>).</summary>
+/// <summary>
+/// Options of the <c>systemd</c> backend (<c>backend = systemd[journalpath=..., ...]</c>), with
+/// fail2ban 1.0.2's meaning (filtersystemd._getJournalArgs).
+/// </summary>
 /// <param name="JournalPath">journalpath: a journal directory (<c>--directory</c>).</param>
-/// <param name="JournalFiles">journalfiles: files (<c>--file</c>, journalctl globs them).</param>
-/// <param name="JournalFlags">journalflags: 4 (SYSTEM) → <c>--system</c>, 8 (CURRENT_USER) → <c>--user</c>.</param>
+/// <param name="JournalFiles">journalfiles: files or globs, split on blanks and commas (<c>--file</c>, one each).</param>
+/// <param name="JournalFlags">journalflags: sd_journal_open flags. Without it and without a path or
+/// files, fail2ban uses 4 (SYSTEM) or $F2B_SYSTEMD_DEFAULT_FLAGS.</param>
 /// <param name="Namespace">namespace: <c>--namespace</c>.</param>
-public sealed record JournalOptions(string? JournalPath = null, IReadOnlyList<string>? JournalFiles = null, int? JournalFlags = null, string? Namespace = null)
+/// <param name="DefaultFlags">The flags used when none are given and no path or files are set.</param>
+public sealed partial record JournalOptions(
+    string? JournalPath = null,
+    IReadOnlyList<string>? JournalFiles = null,
+    int? JournalFlags = null,
+    string? Namespace = null,
+    int DefaultFlags = JournalOptions.SystemOnly)
 {
-    /// <summary>Builds the options from the backend's bracket options; unknown keys are an error.</summary>
-    public static JournalOptions FromBackendOptions(IReadOnlyDictionary<string, string> options)
+    public const int LocalOnly = 1;
+    public const int RuntimeOnly = 2;
+    public const int SystemOnly = 4;
+    public const int CurrentUser = 8;
+    public const int OsRoot = 16;
+
+    /// <summary>Builds the options from the backend's bracket options; unknown keys are an error
+    /// (fail2ban's filter constructor rejects them too).</summary>
+    public static JournalOptions FromBackendOptions(IReadOnlyDictionary<string, string> options, int defaultFlags = SystemOnly)
     {
-        var o = new JournalOptions();
+        var o = new JournalOptions(DefaultFlags: defaultFlags);
         foreach (var (k, v) in options)
         {
             o = k switch
             {
-                "journalpath" => o with { JournalPath = v },
-                "journalfiles" => o with { JournalFiles = v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) },
-                "journalflags" => o with { JournalFlags = int.Parse(v, CultureInfo.InvariantCulture) },
+                "journalpath" => o with { JournalPath = v.Length == 0 ? null : v },
+                "journalfiles" => o with { JournalFiles = Words().Split(v.Trim()).Where(w => w.Length > 0).ToList() },
+                "journalflags" => o with
+                {
+                    JournalFlags = int.TryParse(v.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var f)
+                        ? f
+                        : throw new ArgumentException($"Invalid systemd backend option journalflags='{v}': an integer (sd_journal_open flags) is expected"),
+                },
                 "namespace" => o with { Namespace = v },
-                "rotated" => o, // 1.1.1+: journalctl always sees rotated files too
-                _ => throw new ArgumentException($"Invalid systemd backend option '{k}'"),
+                _ => throw new ArgumentException($"Invalid systemd backend option '{k}' (known: journalpath, journalfiles, journalflags, namespace)"),
             };
         }
         return o;
     }
+
+    /// <summary>Flags in effect: the given ones, else the default when no path or files are set (as fail2ban).</summary>
+    public int? EffectiveFlags => JournalFlags ?? (HasLocation ? null : DefaultFlags);
+
+    private bool HasLocation => JournalPath is not null || JournalFiles is { Count: > 0 };
+
+    /// <summary>What is read, for messages: the directory, the files or the system journal.</summary>
+    public string Describe() =>
+        JournalPath is { } p ? "journal directory " + p
+        : JournalFiles is { Count: > 0 } f ? "journal file(s) " + string.Join(", ", f)
+        : "the system journal";
+
+    /// <summary>
+    /// journalctl arguments selecting the journal. journalctl opens a directory with the type
+    /// flags (--system, --user), files with none, and the default journals with LOCAL_ONLY unless
+    /// --merge, so flags map as: 4 → --system, 8 → --user, bit 1 absent → --merge (no path/files).
+    /// With LOCAL_ONLY on the default journal, journalctl --follow reads the latest boot only.
+    /// RUNTIME_ONLY (2) and OS_ROOT (16) have no journalctl equivalent: see <see cref="IgnoredFlags"/>.
+    /// </summary>
+    public List<string> SelectionArgs()
+    {
+        var a = new List<string>();
+        if (JournalPath is { } dir)
+        {
+            a.Add("--directory=" + dir);
+        }
+        foreach (var f in JournalFiles ?? [])
+        {
+            a.Add("--file=" + f);
+        }
+        if (Namespace is { } ns)
+        {
+            a.Add("--namespace=" + ns);
+        }
+        if (EffectiveFlags is { } flags && JournalFiles is not { Count: > 0 })
+        {
+            if ((flags & SystemOnly) != 0)
+            {
+                a.Add("--system");
+            }
+            if ((flags & CurrentUser) != 0)
+            {
+                a.Add("--user");
+            }
+        }
+        // --merge also keeps journalctl --follow from limiting itself to the latest boot (-b is implied
+        // otherwise, and fails on a journal without entries yet). It opens the default journal without
+        // LOCAL_ONLY, so it is left out only when LOCAL_ONLY is asked for; a directory or files are
+        // opened the same with or without it.
+        if (JournalPath is not null || JournalFiles is { Count: > 0 } || (EffectiveFlags is { } effective && (effective & LocalOnly) == 0))
+        {
+            a.Add("--merge");
+        }
+        return a;
+    }
+
+    /// <summary>Flag bits journalctl cannot express for this selection (they are ignored, with a warning).</summary>
+    public int IgnoredFlags
+    {
+        get
+        {
+            if (EffectiveFlags is not { } flags)
+            {
+                return 0;
+            }
+            // journalctl opens --file with no flags at all, and a --directory without LOCAL_ONLY.
+            var expressible = JournalFiles is { Count: > 0 } ? 0 : JournalPath is not null ? SystemOnly | CurrentUser : SystemOnly | CurrentUser | LocalOnly;
+            return flags & ~expressible;
+        }
+    }
+
+    [GeneratedRegex(@"[\s,]+")]
+    private static partial Regex Words();
 }
 
 /// <summary>Where the journal reader starts (fail2ban: max(DB time, now − findtime)).</summary>
 /// <param name="FindTime">The jail's findtime.</param>
-/// <param name="StoredTime">Journal position saved in the DB (path <c>systemd-journal</c>), if any.</param>
+/// <param name="StoredTime">Journal position saved in the DB (path <c>systemd-journal</c>): the time of the last
+/// entry processed. Entries up to it are not read again.</param>
 /// <param name="AfterCursor">An exact resume point; when set it wins over the times.</param>
 public sealed record JournalStart(TimeSpan FindTime, DateTimeOffset? StoredTime = null, string? AfterCursor = null);
 
@@ -58,80 +152,6 @@ public interface IJournalLogSource : ILogSource
     string? LastCursor { get; }
 
     DateTimeOffset? LastTime { get; }
-}
-
-/// <summary>Runs journalctl; tests substitute canned output.</summary>
-internal interface IJournalCtl
-{
-    /// <summary>Runs to completion and returns stdout lines.</summary>
-    Task<IReadOnlyList<string>> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken);
-
-    /// <summary>Runs until cancelled, yielding stdout lines.</summary>
-    IAsyncEnumerable<string> FollowAsync(IReadOnlyList<string> args, CancellationToken cancellationToken);
-}
-
-internal sealed class JournalCtlProcess(string executable = "journalctl") : IJournalCtl
-{
-    public async Task<IReadOnlyList<string>> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
-    {
-        using var p = Start(args);
-        var lines = new List<string>();
-        while (await p.StandardOutput.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-        {
-            lines.Add(line);
-        }
-        await p.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        return lines;
-    }
-
-    public async IAsyncEnumerable<string> FollowAsync(IReadOnlyList<string> args, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        using var p = Start(args);
-        try
-        {
-            while (true)
-            {
-                string? line;
-                try
-                {
-                    line = await p.StandardOutput.ReadLineAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    yield break;
-                }
-                if (line is null)
-                {
-                    yield break;
-                }
-                yield return line;
-            }
-        }
-        finally
-        {
-            if (!p.HasExited)
-            {
-                p.Kill();
-            }
-        }
-    }
-
-    private Process Start(IReadOnlyList<string> args)
-    {
-        var psi = new ProcessStartInfo(executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = false,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = new UTF8Encoding(false),
-        };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        return Process.Start(psi) ?? throw new IOException("cannot start " + executable);
-    }
 }
 
 /// <summary>
@@ -252,29 +272,7 @@ internal sealed partial class JournalLogSource : IJournalLogSource
     internal List<string> SelectionArgs()
     {
         var a = new List<string> { "-o", "json", "--all", "--no-pager" };
-        if (_options.JournalPath is { } dir)
-        {
-            a.Add("--directory=" + dir);
-        }
-        foreach (var f in _options.JournalFiles ?? [])
-        {
-            a.Add("--file=" + f);
-        }
-        if (_options.Namespace is { } ns)
-        {
-            a.Add("--namespace=" + ns);
-        }
-        if (_options.JournalFlags is { } flags)
-        {
-            if ((flags & 4) != 0)
-            {
-                a.Add("--system");
-            }
-            if ((flags & 8) != 0)
-            {
-                a.Add("--user");
-            }
-        }
+        a.AddRange(_options.SelectionArgs());
         lock (_gate)
         {
             for (var i = 0; i < _groups.Count; i++)
@@ -289,6 +287,13 @@ internal sealed partial class JournalLogSource : IJournalLogSource
         return a;
     }
 
+    /// <summary>python-systemd 235 (Debian 12's, under fail2ban 1.0.2) gives journal times in the
+    /// local UTC offset of the moment it was loaded, so the date text carries that offset.</summary>
+    private TimeSpan Offset() => _time.LocalTimeZone.GetUtcOffset(_time.GetUtcNow());
+
+    private JournalCtlException Unreadable(string reason) =>
+        new($"cannot read {_options.Describe()} (systemd backend of jail '{_jail}'): {reason}");
+
     public async IAsyncEnumerable<LogBatch> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (Matches.Count == 0)
@@ -296,19 +301,37 @@ internal sealed partial class JournalLogSource : IJournalLogSource
             _log.Log(LogLevel.Information, Fail2BanEvents.Notice,
                 "[{Jail}] Jail started without 'journalmatch' set. Jail regexs will be checked against all journal entries, which is not advised for performance reasons.", _jail);
         }
+        if (_options.IgnoredFlags is not 0 and var ignored)
+        {
+            _log.LogWarning("[{Jail}] journalflags {Flags}: bits {Ignored} cannot be expressed with journalctl for {What} and are ignored",
+                _jail, _options.EffectiveFlags, ignored, _options.Describe());
+        }
         JournalStart start;
         lock (_gate)
         {
             start = _start;
         }
+        var offset = Offset();
         var selection = SelectionArgs();
         // The last entry present now decides when the backlog is over ("in operation").
-        var lastArgs = new List<string>(selection) { "-n", "1" };
-        var last = (await _journalctl.RunAsync(lastArgs, cancellationToken).ConfigureAwait(false))
-            .Select(l => JournalEntryFormatter.Parse(l, _time.LocalTimeZone, _encoding)).LastOrDefault(e => e is not null);
+        JournalCtlResult probe;
+        try
+        {
+            probe = await _journalctl.RunAsync([.. selection, "-n", "1"], cancellationToken).ConfigureAwait(false);
+        }
+        catch (JournalCtlException e)
+        {
+            throw Unreadable(e.Message);
+        }
+        if (probe.ExitCode != 0)
+        {
+            throw Unreadable(probe.Errors.Length > 0 ? probe.Errors : $"journalctl exited with code {probe.ExitCode}");
+        }
+        var last = probe.Lines.Select(l => JournalEntryFormatter.Parse(l, offset, _encoding)).LastOrDefault(e => e is not null);
         var now = _time.GetUtcNow();
         var follow = new List<string>(selection) { "--follow" };
         var inOperation = false;
+        DateTimeOffset? skipThrough = null;
         if (start.AfterCursor is { } cursor)
         {
             follow.Add("--after-cursor=" + cursor);
@@ -316,15 +339,19 @@ internal sealed partial class JournalLogSource : IJournalLogSource
         else if (last is not null)
         {
             var from = now - start.FindTime;
-            if (start.StoredTime is { } stored && stored > from)
+            if (start.StoredTime is { } stored && stored >= from)
             {
                 from = stored;
+                // fail2ban seeks to the stored time; the entries stamped up to it were processed
+                // before the restart and are skipped (1.0.2 reads the last one again when its
+                // source time precedes its journal time, as it does for every journald entry).
+                skipThrough = stored;
             }
-            follow.Add("--since=@" + from.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+            follow.Add("--since=@" + UnixSeconds(from));
         }
         else
         {
-            follow.Add("--since=@" + now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+            follow.Add("--since=@" + UnixSeconds(now));
         }
         // -f alone would start with the last 10 entries; we select the start ourselves.
         follow.Add("--no-tail");
@@ -335,7 +362,7 @@ internal sealed partial class JournalLogSource : IJournalLogSource
 
         var channel = Channel.CreateBounded<JournalEntry>(new BoundedChannelOptions(4 * MaxEntriesPerBatch) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pump = Task.Run(() => PumpAsync(follow, selection, channel.Writer, stop.Token), CancellationToken.None);
+        var pump = Task.Run(() => PumpAsync(follow, selection, offset, channel.Writer, stop.Token), CancellationToken.None);
 
         try
         {
@@ -358,10 +385,24 @@ internal sealed partial class JournalLogSource : IJournalLogSource
                 var batchInOperation = inOperation;
                 while (batch.Count < MaxEntriesPerBatch && channel.Reader.TryRead(out var entry))
                 {
+                    var isLast = entry.Cursor.Length > 0 && entry.Cursor == last?.Cursor;
+                    if (skipThrough is { } s)
+                    {
+                        if (entry.Time <= s)
+                        {
+                            if (isLast && !inOperation)
+                            {
+                                InOperationNow(ref inOperation);
+                                batchInOperation = batch.Count == 0 || batchInOperation;
+                            }
+                            continue;
+                        }
+                        skipThrough = null;
+                    }
                     batch.Add(entry);
                     LastCursor = entry.Cursor;
                     LastTime = entry.Time;
-                    if (!inOperation && (entry.Cursor == last?.Cursor || entry.Time >= _time.GetUtcNow() - TimeSpan.FromSeconds(1)))
+                    if (!inOperation && (isLast || entry.Time >= _time.GetUtcNow() - TimeSpan.FromSeconds(1)))
                     {
                         // Entries up to here are backlog; later ones are live.
                         yield return new JournalLogBatch(batchInOperation, batch);
@@ -390,31 +431,63 @@ internal sealed partial class JournalLogSource : IJournalLogSource
         }
     }
 
+    private static string UnixSeconds(DateTimeOffset t)
+    {
+        var micros = (t - DateTimeOffset.UnixEpoch).Ticks / 10;
+        var sec = Math.DivRem(micros, 1_000_000, out var frac);
+        return frac == 0
+            ? sec.ToString(CultureInfo.InvariantCulture)
+            : sec.ToString(CultureInfo.InvariantCulture) + "." + frac.ToString("000000", CultureInfo.InvariantCulture);
+    }
+
     /// <summary>
     /// Runs journalctl and feeds the channel. If journalctl ends (journald restarted, journal
     /// files vanished), it is started again after a pause, resuming after the last cursor.
     /// </summary>
-    private async Task PumpAsync(List<string> follow, List<string> selection, ChannelWriter<JournalEntry> writer, CancellationToken token)
+    private async Task PumpAsync(List<string> follow, List<string> selection, TimeSpan offset, ChannelWriter<JournalEntry> writer, CancellationToken token)
     {
         string? lastCursor = null;
+        string? cursorBefore = null;
+        var delay = RestartDelay;
         try
         {
             while (!token.IsCancellationRequested)
             {
-                await foreach (var line in _journalctl.FollowAsync(follow, token).ConfigureAwait(false))
+                string? failure = null;
+                try
                 {
-                    if (JournalEntryFormatter.Parse(line, _time.LocalTimeZone, _encoding) is { } entry)
+                    await foreach (var line in _journalctl.FollowAsync(follow, token).ConfigureAwait(false))
                     {
-                        lastCursor = entry.Cursor;
-                        await writer.WriteAsync(entry, token).ConfigureAwait(false);
+                        if (JournalEntryFormatter.Parse(line, offset, _encoding) is { } entry)
+                        {
+                            if (entry.Cursor.Length > 0)
+                            {
+                                lastCursor = entry.Cursor;
+                            }
+                            await writer.WriteAsync(entry, token).ConfigureAwait(false);
+                        }
                     }
+                }
+                catch (JournalCtlException e)
+                {
+                    failure = e.Message;
                 }
                 if (token.IsCancellationRequested)
                 {
                     break;
                 }
-                _log.LogError("[{Jail}] journalctl ended unexpectedly, restarting it in {Seconds} s", _jail, RestartDelay.TotalSeconds);
-                await Task.Delay(RestartDelay, _time, token).ConfigureAwait(false);
+                if (failure is null)
+                {
+                    _log.LogError("[{Jail}] journalctl ended unexpectedly, restarting it in {Seconds} s", _jail, delay.TotalSeconds);
+                }
+                else
+                {
+                    _log.LogError("[{Jail}] journalctl failed on {What}: {Reason}; restarting it in {Seconds} s", _jail, _options.Describe(), failure, delay.TotalSeconds);
+                }
+                await Task.Delay(delay, _time, token).ConfigureAwait(false);
+                // A journal that stays unreadable is retried less and less often, up to a minute.
+                delay = lastCursor != cursorBefore ? RestartDelay : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
+                cursorBefore = lastCursor;
                 if (lastCursor is not null)
                 {
                     follow = [.. selection, "--follow", "--no-tail", "--after-cursor=" + lastCursor];

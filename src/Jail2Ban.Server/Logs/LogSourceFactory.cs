@@ -31,6 +31,64 @@ public sealed partial class LogSourceFactory(ILoggerFactory loggers, TimeProvide
 
     internal IJournalCtl JournalCtl { get; init; } = new JournalCtlProcess();
 
+    /// <summary>sd_journal_open flags when a systemd jail names neither a path nor files: fail2ban's
+    /// $F2B_SYSTEMD_DEFAULT_FLAGS, else 4 (SYSTEM only).</summary>
+    internal int DefaultJournalFlags { get; init; } =
+        int.TryParse(Environment.GetEnvironmentVariable("F2B_SYSTEMD_DEFAULT_FLAGS"), System.Globalization.CultureInfo.InvariantCulture, out var f) ? f : JournalOptions.SystemOnly;
+
+    /// <summary>
+    /// Checks, when the jail is built, what fail2ban's journal reader checks when it opens the
+    /// journal: the options, journalpath (a directory), journalfiles (each must match a file) and
+    /// journalctl itself. fail2ban 1.0.2 fails a jail with a missing journalpath with a bare
+    /// "No such file or directory"; the message here names the path (the caller adds the jail).
+    /// Deliberate difference: journalfiles matching nothing is an error here, where 1.0.2's empty
+    /// glob result makes python-systemd open the default system journal instead.
+    /// File backends are only checked for a known name.
+    /// </summary>
+    public void Validate(string backend)
+    {
+        var choice = Choose(backend);
+        if (choice.Name != "systemd")
+        {
+            return;
+        }
+        var options = JournalOptions.FromBackendOptions(choice.Options, DefaultJournalFlags);
+        if (options.JournalPath is { } dir && !Directory.Exists(dir))
+        {
+            throw new JournalCtlException($"systemd backend: journalpath {dir} is not a directory");
+        }
+        foreach (var f in options.JournalFiles ?? [])
+        {
+            if (!GlobMatchesAFile(f))
+            {
+                throw new JournalCtlException($"systemd backend: journalfiles {f} matches no file");
+            }
+        }
+        if (JournalCtl is JournalCtlProcess p && p.Resolve() is null)
+        {
+            throw new JournalCtlException($"systemd backend: {p.Executable} not found (install systemd's journalctl or use another backend)");
+        }
+    }
+
+    // journalctl expands --file globs itself; * and ? in the file name are enough for the check.
+    private static bool GlobMatchesAFile(string pattern)
+    {
+        if (pattern.IndexOfAny(['*', '?', '[']) < 0)
+        {
+            return File.Exists(pattern);
+        }
+        var dir = Path.GetDirectoryName(pattern);
+        dir = string.IsNullOrEmpty(dir) ? "." : dir;
+        try
+        {
+            return Directory.Exists(dir) && Directory.EnumerateFiles(dir, Path.GetFileName(pattern)).Any();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
     public BackendChoice Choose(string backend)
     {
         var m = BackendRegex().Match(backend);
@@ -85,7 +143,7 @@ public sealed partial class LogSourceFactory(ILoggerFactory loggers, TimeProvide
         {
             "pyinotify" => new FileLogSource(new InotifyMonitor(loggers.CreateLogger("fail2ban.filterpyinotify"), time), filterLog, time, timeProbe),
             "polling" => new FileLogSource(new PollingMonitor(pollTrigger ?? new TimerPollTrigger(time), loggers.CreateLogger("fail2ban.filterpoll")), filterLog, time, timeProbe),
-            _ => new JournalLogSource(jail, JournalOptions.FromBackendOptions(choice.Options), JournalCtl, loggers.CreateLogger("fail2ban.filtersystemd"), time),
+            _ => new JournalLogSource(jail, JournalOptions.FromBackendOptions(choice.Options, DefaultJournalFlags), JournalCtl, loggers.CreateLogger("fail2ban.filtersystemd"), time),
         };
     }
 

@@ -3,9 +3,15 @@ using Jail2Ban.Protocol.Values;
 
 namespace Jail2Ban.Client.Output;
 
-/// <summary>The box table of fail2ban 1.1's <c>stats</c> command (§6.5).</summary>
+/// <summary>
+/// The box table of fail2ban 1.1's <c>stats</c> command (§6.5). The layout is the one the released
+/// fail2ban 1.1.0 client prints (recorded in Client/Golden110): the spec's example, taken from a later
+/// development version, has one more leading space per line; the released program wins.
+/// </summary>
 internal static class StatsTable
 {
+    private static readonly string[] MinHeaderTop = ["", "", "Filter", "Actions"];
+
     public static string Render(object? response, bool unicode)
     {
         var dict = response as PyDict ?? throw new InvalidCastException("expected a dict");
@@ -15,39 +21,36 @@ internal static class StatsTable
         var (vd, hd, lt, cr, dc, bt, vi, hi) = unicode
             ? ("║", "═", "╟", "╫", "╬", "╩", "│", "─")
             : ("|", "-", "|", "x", "x", "-", "|", "-");
+        // one row per jail, in the server's order (both servers send them sorted by name):
+        // jail, backend, failed cur/tot, banned cur/tot
         var rows = dict.Items
             .Select(p =>
             {
                 var v = (List<object?>)p.Value!;
                 var f = (PyTuple)v[1]!;
                 var b = (PyTuple)v[2]!;
-                return (Jail: PyRepr.Str(p.Key), Backend: PyRepr.Str(v[0]),
-                    Counts: new[] { PyRepr.Str(f[0]), PyRepr.Str(f[1]), PyRepr.Str(b[0]), PyRepr.Str(b[1]) });
+                return new[] { PyRepr.Str(p.Key), PyRepr.Str(v[0]), PyRepr.Str(f[0]), PyRepr.Str(f[1]), PyRepr.Str(b[0]), PyRepr.Str(b[1]) };
             })
-            .ToList(); // in the server's order (j2b-server and fail2ban send them sorted by name)
-        var wj = Math.Max(8, rows.Max(r => r.Jail.Length));
-        var wb = Math.Max(8, rows.Max(r => r.Backend.Length));
-        var wc = Enumerable.Range(0, 4).Select(i => Math.Max(3, rows.Max(r => r.Counts[i].Length))).ToArray();
-        var g1 = 3 + wc[0] + wc[1];
-        var g2 = 3 + wc[2] + wc[3];
+            .ToList();
+        int[] minimum = [8, 8, 3, 3, 3, 3];
+        var w = Enumerable.Range(0, 6).Select(i => Math.Max(minimum[i], rows.Max(r => r[i].Length))).ToArray();
+        int[] groups = [w[0], w[1], 3 + w[2] + w[3], 3 + w[4] + w[5]];
+        string Cell(string s, int i) => i >= 2 ? s.PadLeft(w[i]) : s.PadRight(w[i]);
+        string Line(string[] cells) =>
+            $"{Cell(cells[0], 0)} {vd} {Cell(cells[1], 1)} {vd} {Cell(cells[2], 2)} {vi} {Cell(cells[3], 3)} {vd} {Cell(cells[4], 4)} {vi} {Cell(cells[5], 5)}";
+        string Rule(string joint) => string.Join(hd + joint + hd, groups.Select(g => Repeat(hd, g))) + hd;
+
         var sb = new StringBuilder();
-        sb.Append(' ').Append(new string(' ', wj)).Append($" {vd} ").Append(new string(' ', wb))
-            .Append($" {vd} ").Append("Filter".PadRight(g1)).Append($" {vd} ").Append("Actions".PadRight(g2)).Append('\n');
-        sb.Append(' ').Append("Jail".PadRight(wj)).Append($" {vd} ").Append("Backend".PadRight(wb))
-            .Append($" {lt}").Append(Repeat(hi, g1 + 2)).Append(cr).Append(Repeat(hi, g2 + 2)).Append('\n');
-        sb.Append(' ').Append(new string(' ', wj)).Append($" {vd} ").Append(new string(' ', wb))
-            .Append($" {vd} ").Append("cur".PadLeft(wc[0])).Append($" {vi} ").Append("tot".PadLeft(wc[1]))
-            .Append($" {vd} ").Append("cur".PadLeft(wc[2])).Append($" {vi} ").Append("tot".PadLeft(wc[3])).Append('\n');
-        var widths = new[] { wj, wb, g1, g2 };
-        sb.Append(string.Join(dc, widths.Select(w => Repeat(hd, w + 2)))).Append('\n');
+        sb.Append(string.Join($" {vd} ", MinHeaderTop.Select((s, i) => s.PadRight(groups[i])))).Append('\n');
+        sb.Append("Jail".PadRight(w[0])).Append($" {vd} ").Append("Backend".PadRight(w[1]))
+            .Append($" {lt}{hi}").Append(string.Join(hi + cr + hi, groups.Skip(2).Select(g => Repeat(hi, g)))).Append(hi).Append('\n');
+        sb.Append(Line(["", "", "cur", "tot", "cur", "tot"])).Append('\n');
+        sb.Append(Rule(dc)).Append('\n');
         foreach (var r in rows)
-        {
-            sb.Append(' ').Append(r.Jail.PadRight(wj)).Append($" {vd} ").Append(r.Backend.PadRight(wb))
-                .Append($" {vd} ").Append(r.Counts[0].PadLeft(wc[0])).Append($" {vi} ").Append(r.Counts[1].PadLeft(wc[1]))
-                .Append($" {vd} ").Append(r.Counts[2].PadLeft(wc[2])).Append($" {vi} ").Append(r.Counts[3].PadLeft(wc[3])).Append('\n');
-        }
-        // ASCII mode (observed): the closing line is plain dashes without column joints.
-        sb.Append(unicode ? string.Join(bt, widths.Select(w => Repeat(hd, w + 2))) : Repeat("-", widths.Sum(w => w + 2) + 3));
+            sb.Append(Line(r)).Append('\n');
+        // ASCII mode: the closing line is plain dashes without column joints.
+        var last = Rule(bt);
+        sb.Append(unicode ? last : Repeat("-", last.Length));
         return sb.ToString();
     }
 

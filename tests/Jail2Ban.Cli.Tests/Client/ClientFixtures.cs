@@ -19,13 +19,18 @@ internal static partial class ClientFixtures
         public override string ToString() => Name;
     }
 
-    public static IReadOnlyList<Case> Cases() =>
-        File.ReadAllLines(Path.Combine(GoldenDir, "cases.tsv"))
+    /// <summary>Golden files of the commands 1.0.2 lacks, recorded by Golden110/record.sh from fail2ban 1.1.0.</summary>
+    public static string Golden110Dir => Path.Combine(RepoRoot, "tests", "Jail2Ban.Cli.Tests", "Client", "Golden110");
+
+    public static IReadOnlyList<Case> Cases() => Cases(GoldenDir);
+
+    public static IReadOnlyList<Case> Cases(string goldenDir) =>
+        File.ReadAllLines(Path.Combine(goldenDir, "cases.tsv"))
             .Where(l => l.Length > 0)
             .Select(l => l.Split('\t'))
             .Select(p => new Case(p[0], int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture), p[2..],
-                File.ReadAllText(Path.Combine(GoldenDir, p[0] + ".out")),
-                File.Exists(Path.Combine(GoldenDir, p[0] + ".err")) ? File.ReadAllText(Path.Combine(GoldenDir, p[0] + ".err")) : null))
+                File.ReadAllText(Path.Combine(goldenDir, p[0] + ".out")),
+                File.Exists(Path.Combine(goldenDir, p[0] + ".err")) ? File.ReadAllText(Path.Combine(goldenDir, p[0] + ".err")) : null))
             .ToList();
 
     /// <summary>The fail regex as the real server reported it (its expansion is the filter area's job).</summary>

@@ -7,31 +7,31 @@ namespace Jail2Ban.Server.Tests.Logs;
 
 public sealed class JournalTests
 {
-    private static readonly TimeZoneInfo Plus1 = TimeZoneInfo.CreateCustomTimeZone("p1", TimeSpan.FromHours(1), "p1", "p1");
+    private static readonly TimeSpan Plus1 = TimeSpan.FromHours(1);
 
     [Theory]
     // host, identifier and pid
     [InlineData("""{"__CURSOR":"c1","__REALTIME_TIMESTAMP":"1714557600123456","_HOSTNAME":"myhost","SYSLOG_IDENTIFIER":"sshd","_PID":"123","MESSAGE":"Failed password for root"}""",
-        "2024-05-01T11:00:00.123456 ", "myhost sshd[123]: Failed password for root")]
+        "2024-05-01T11:00:00.123456+01:00 ", "myhost sshd[123]: Failed password for root")]
     // _SOURCE_REALTIME_TIMESTAMP wins, zero fraction is omitted, SYSLOG_PID wins over _PID
     [InlineData("""{"__CURSOR":"c","__REALTIME_TIMESTAMP":"1714557600999999","_SOURCE_REALTIME_TIMESTAMP":"1714557600000000","SYSLOG_IDENTIFIER":"x","SYSLOG_PID":"7","_PID":"8","MESSAGE":"m"}""",
-        "2024-05-01T11:00:00 ", "x[7]: m")]
+        "2024-05-01T11:00:00+01:00 ", "x[7]: m")]
     // _COMM when no identifier; non-numeric pid kept as is; newline escaped
     [InlineData("""{"__CURSOR":"c","__REALTIME_TIMESTAMP":"1714557600000001","_COMM":"app","_PID":"abc","MESSAGE":"two\nlines"}""",
-        "2024-05-01T11:00:00.000001 ", "app[abc]: two\\nlines")]
+        "2024-05-01T11:00:00.000001+01:00 ", "app[b'abc']: two\\nlines")]
     // no identifier at all: just host and message
     [InlineData("""{"__CURSOR":"c","__REALTIME_TIMESTAMP":"1714557600000000","_HOSTNAME":"h","MESSAGE":"bare"}""",
-        "2024-05-01T11:00:00 ", "h bare")]
+        "2024-05-01T11:00:00+01:00 ", "h bare")]
     // kernel lines get the monotonic stamp
     [InlineData("""{"__CURSOR":"c","__REALTIME_TIMESTAMP":"1714557600000000","_HOSTNAME":"h","SYSLOG_IDENTIFIER":"kernel","__MONOTONIC_TIMESTAMP":"12345678","MESSAGE":"IN=eth0"}""",
-        "2024-05-01T11:00:00 ", "h kernel: [   12.345678] IN=eth0")]
+        "2024-05-01T11:00:00+01:00 ", "h kernel: [   12.345678] IN=eth0")]
     // binary MESSAGE (byte array) and repeated field (array of strings)
     [InlineData("""{"__CURSOR":"c","__REALTIME_TIMESTAMP":"1714557600000000","SYSLOG_IDENTIFIER":"b","MESSAGE":[104,105,255]}""",
-        "2024-05-01T11:00:00 ", "b: hi\uFFFD")]
+        "2024-05-01T11:00:00+01:00 ", "b: hi\uFFFD")]
     [InlineData("""{"__CURSOR":"c","__REALTIME_TIMESTAMP":"1714557600000000","SYSLOG_IDENTIFIER":"r","MESSAGE":["one","two"]}""",
-        "2024-05-01T11:00:00 ", "r: one two")]
+        "2024-05-01T11:00:00+01:00 ", "r: one two")]
     [InlineData("""{"__CURSOR":"c","__REALTIME_TIMESTAMP":"1714557600000000","SYSLOG_IDENTIFIER":"p","SYSLOG_PID":"0x10","MESSAGE":"hex pid"}""",
-        "2024-05-01T11:00:00 ", "p[16]: hex pid")]
+        "2024-05-01T11:00:00+01:00 ", "p[16]: hex pid")]
     public void EntryBecomesFail2BansTriple(string json, string dateText, string message)
     {
         var entry = JournalEntryFormatter.Parse(json, Plus1, new UTF8Encoding(false, false));
@@ -49,10 +49,10 @@ public sealed class JournalTests
     {
         public List<IReadOnlyList<string>> Calls { get; } = [];
 
-        public Task<IReadOnlyList<string>> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+        public Task<JournalCtlResult> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
         {
             Calls.Add(args);
-            return Task.FromResult(last);
+            return Task.FromResult(new JournalCtlResult(last, 0, ""));
         }
 
         public async IAsyncEnumerable<string> FollowAsync(IReadOnlyList<string> args, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -159,8 +159,8 @@ public sealed class JournalTests
     {
         public List<IReadOnlyList<string>> Follows { get; } = [];
 
-        public Task<IReadOnlyList<string>> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<string>>([]);
+        public Task<JournalCtlResult> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken) =>
+            Task.FromResult(new JournalCtlResult([], 0, ""));
 
         public async IAsyncEnumerable<string> FollowAsync(IReadOnlyList<string> args, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
