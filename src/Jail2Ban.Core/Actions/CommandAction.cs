@@ -19,6 +19,7 @@ internal sealed class CommandAction
     private readonly TimeProvider _time;
     private readonly ActionLogSink _log;
     private readonly bool _allowIpv6;
+    private readonly ActionHostNames? _hosts;
     private readonly SemaphoreSlim _gate = new(1, 1);
     // family -> Started|HasItems (Python dict: insertion-ordered)
     private readonly List<KeyValuePair<string, int>> _started = [];
@@ -32,6 +33,7 @@ internal sealed class CommandAction
         JailName = jailName;
         Definition = definition;
         Builder = new ActionCommandBuilder(definition, hosts);
+        _hosts = hosts;
         _jail = jail;
         _runner = runner;
         _time = time ?? TimeProvider.System;
@@ -43,9 +45,9 @@ internal sealed class CommandAction
 
     public string Name => Definition.Name;
 
-    public ActionDefinition Definition { get; }
+    public ActionDefinition Definition { get; private set; }
 
-    public ActionCommandBuilder Builder { get; }
+    public ActionCommandBuilder Builder { get; private set; }
 
     /// <summary>Incremented when a repair happened; tickets banned before may need a re-ban (§3.7).</summary>
     public int BanEpoch { get; private set; }
@@ -72,6 +74,36 @@ internal sealed class CommandAction
     private double Now => double.Parse(
         ((decimal)(_time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10_000_000m).ToString(CultureInfo.InvariantCulture),
         CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// <c>set &lt;jail&gt; action &lt;act&gt; &lt;prop&gt; &lt;value&gt;</c> (fail2ban's setattr on a running
+    /// CommandAction): the option changes for the next command; the started families stay as they are
+    /// (a running action is not restarted). Null removes the option.
+    /// </summary>
+    public Task SetOptionAsync(string key, string? value, CancellationToken ct = default) => Locked(() =>
+    {
+        var options = new Dictionary<string, string>(Definition.Options, StringComparer.Ordinal);
+        if (value is null) options.Remove(key);
+        else options[key] = value;
+        Replace(Definition with { Options = options });
+        return Task.FromResult(true);
+    }, ct);
+
+    /// <summary>fail2ban's <c>clearAllParams()</c>: every option dropped (commands empty, timeout 60).</summary>
+    public Task ClearOptionsAsync(CancellationToken ct = default) => Locked(() =>
+    {
+        Replace(Definition with { Options = new Dictionary<string, string>(StringComparer.Ordinal) });
+        return Task.FromResult(true);
+    }, ct);
+
+    /// <summary>fail2ban's <c>invalidateBanEpoch()</c>: tickets banned before count as needing a re-ban.</summary>
+    public void InvalidateBanEpoch() => BanEpoch++;
+
+    private void Replace(ActionDefinition definition)
+    {
+        Definition = definition;
+        Builder = new ActionCommandBuilder(definition, _hosts);
+    }
 
     public Task StartAsync(CancellationToken ct = default) => Locked(() => StartCore(null, false, ct), ct);
 

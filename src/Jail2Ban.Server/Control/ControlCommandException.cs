@@ -21,5 +21,12 @@ public sealed class ControlCommandException(PyException error) : Exception(error
 
     public static ControlCommandException KeyError(string message) => new(PyException.Builtin("KeyError", message));
 
+    public static ControlCommandException AttributeError(string message) => new(PyException.Builtin("AttributeError", message));
+
+    public static ControlCommandException TypeError(string message) => new(PyException.Builtin("TypeError", message));
+
+    /// <summary>fail2ban's <c>RegexException</c> (a bad failregex/ignoreregex/prefregex): the Python client can import it.</summary>
+    public static ControlCommandException RegexError(string message) => new(new PyException("fail2ban.server.failregex", "RegexException", [message]));
+
     public static ControlCommandException IndexError() => new(PyException.Builtin("IndexError", "list index out of range"));
 }

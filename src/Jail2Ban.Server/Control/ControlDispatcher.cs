@@ -117,16 +117,23 @@ public sealed partial class ControlDispatcher(IServerControl server, TimeProvide
                     return "OK";
                 }
                 _quiet = true;
+                var streamed = false;
                 try
                 {
                     server.ReloadJails(jail, opts, begin: true);
                     foreach (var cmd in AsCommandList(c.Raw(3)))
                         Handle(new Args(cmd));
+                    streamed = true;
                 }
                 finally
                 {
                     _quiet = false;
-                    server.ReloadJails(jail, opts, begin: false);
+                    // fail2ban commits even after a failed command (and loses the jails not re-added yet);
+                    // Jail2Ban changes nothing then.
+                    if (streamed)
+                        server.ReloadJails(jail, opts, begin: false);
+                    else
+                        server.AbortReload();
                 }
                 return "OK";
             }

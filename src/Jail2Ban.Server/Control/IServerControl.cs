@@ -51,6 +51,10 @@ public interface IServerControl
 
     /// <summary>Reload protocol (§3.12): called with begin=true before the command stream, false after.</summary>
     void ReloadJails(string jailOrAll, IReadOnlyList<string> options, bool begin);
+    /// <summary>A command of the reload stream failed: called instead of the end, nothing should change.</summary>
+    void AbortReload()
+    {
+    }
     /// <summary>
     /// j2b-client's reload (<c>['reload', jail|'--all', [opts]]</c>, no stream): re-read the configuration
     /// and apply it. Options: --restart, --unban, --if-exists. A missing jail section should fail with

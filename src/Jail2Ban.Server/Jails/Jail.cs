@@ -43,8 +43,14 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
     private readonly Channel<Ticket> _queue = Channel.CreateUnbounded<Ticket>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _actionGate = new(1, 1);
     private readonly Lock _filterLock = new();
-    private readonly List<IJailAction> _actions = [];
-    private readonly List<string> _logPaths = [];
+    // Copy-on-write: the actions loop iterates a snapshot while the control socket adds/removes.
+    private volatile IJailAction[] _actions = [];
+    private readonly List<(string Path, bool Tail)> _logPaths = [];
+    private readonly List<IReadOnlyList<string>> _journalMatches = [];
+    private readonly FilterRegexCompiler _compiler = new();
+    private FilterSettings _settings;
+    private string? _logTimeZone;
+    private string? _encoding;
     private CancellationTokenSource? _cts;
     private Task? _filterLoop;
     private Task? _actionsLoop;
@@ -65,13 +71,19 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
         string? Opt(string key) => definition.Options.TryGetValue(key, out var v) ? OptionText(v) : null;
 
         var filterOptions = definition.Filter ?? throw new JailConfigException($"Jail '{Name}': no filter");
-        var settings = FilterSettings.FromConfig(filterOptions, Opt("usedns"));
-        var zoneText = Opt("logtimezone");
-        var zone = string.IsNullOrWhiteSpace(zoneText) ? null : LogTimeZone.Parse(zoneText);
-        Detector = new DateDetector(settings.DatePattern, zone);
-        Filter = new Filter(settings, new DetectorDateFinder(Detector),
-            FilterBehavior.Daemon with { FindTime = Seconds(Opt("findtime"), 600) }, new FilterRegexCompiler(), new SystemHostResolver(), _s.Time,
-            w => _s.Log.Log(FilterLogger, LogLevels.Warning, w));
+        _settings = FilterSettings.FromConfig(filterOptions, Opt("usedns"));
+        _logTimeZone = Opt("logtimezone");
+        var zone = string.IsNullOrWhiteSpace(_logTimeZone) ? null : LogTimeZone.Parse(_logTimeZone);
+        Detector = new DateDetector(_settings.DatePattern, zone);
+        Filter = NewFilter(_settings, Detector, Seconds(Opt("findtime"), 600));
+        _encoding = Opt("logencoding") is { Length: > 0 } enc && enc.Trim() != "auto" ? enc.Trim() : null;
+        if (!string.IsNullOrWhiteSpace(filterOptions.JournalMatch))
+        {
+            foreach (var line in filterOptions.JournalMatch.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                AddJournalMatchCore(ShellSplit.Split(line));
+            }
+        }
 
         Fail.MaxRetry = ParseInt(Opt("maxretry"), 5, "maxretry");
         Fail.FindTime = Seconds(Opt("findtime"), 600);
@@ -91,12 +103,182 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
             Opt("bantime.maxtime"), Opt("bantime.rndtime"),
             Opt("bantime.overalljails") is { } oa && F2bBool.Parse(oa));
         _dockerJson = ParseLogFormat(Name, Opt("logformat"));
-        _logPaths.AddRange(definition.LogPaths.Select(p => p.Path));
-        foreach (var a in definition.Actions)
+        _logPaths.AddRange(definition.LogPaths.Select(p => (p.Path, p.Position == "tail")));
+        _actions = [.. definition.Actions.Select(CreateAction)];
+    }
+
+    /// <summary>
+    /// A jail created by <c>add &lt;jail&gt; [backend]</c> (the stock client's start stream, or a user):
+    /// no filter regexes, no log paths, no actions, fail2ban's server defaults (maxretry 3, findtime 600,
+    /// bantime 600, maxmatches 5); the <c>set</c> commands that follow fill it in.
+    /// </summary>
+    public static Jail CreateEmpty(string name, string backend, JailServices services) => new(new JailDefinition
+    {
+        Name = name,
+        Backend = backend,
+        Filter = new FilterOptions
         {
-            _actions.Add(CreateAction(a));
+            FailRegex = [],
+            IgnoreRegex = [],
+            Combined = new Dictionary<string, string?>(),
+            Commands = [],
+            Files = [],
+        },
+        Options = new Dictionary<string, object?> { ["maxretry"] = "3", ["maxmatches"] = "5" },
+    }, services);
+
+    private Filter NewFilter(FilterSettings settings, DateDetector detector, double findTime) =>
+        new(settings, new DetectorDateFinder(detector), FilterBehavior.Daemon with { FindTime = findTime }, _compiler,
+            new SystemHostResolver(), _s.Time, w => _s.Log.Log(FilterLogger, LogLevels.Warning, w));
+
+    /// <summary>The filter's settings as they stand (regex lists, prefregex, maxlines, datepattern, usedns).</summary>
+    public FilterSettings FilterSettings
+    {
+        get
+        {
+            lock (_filterLock) return _settings;
         }
     }
+
+    public string? LogTimeZoneText
+    {
+        get
+        {
+            lock (_filterLock) return _logTimeZone;
+        }
+    }
+
+    /// <summary>
+    /// Run-time filter change (<c>set &lt;jail&gt; addfailregex|prefregex|maxlines|datepattern|usedns|
+    /// logtimezone ...</c>): a new filter and date detector are built from the new settings first, so a
+    /// bad regex, pattern or zone throws and leaves the running ones untouched; otherwise they replace the
+    /// old ones between two batches (the next line read uses them). The multi-line buffer starts empty.
+    /// </summary>
+    internal void Reconfigure(FilterSettings settings, string? logTimeZone)
+    {
+        DateDetector detector;
+        lock (_filterLock)
+        {
+            detector = Detector;
+        }
+        // a regex-only change keeps the detector and what it learned about the log's dates
+        if (!settings.DatePattern.SequenceEqual(FilterSettings.DatePattern) || logTimeZone != LogTimeZoneText)
+        {
+            var zone = string.IsNullOrWhiteSpace(logTimeZone) ? null : LogTimeZone.Parse(logTimeZone);
+            detector = new DateDetector(settings.DatePattern, zone);
+        }
+        var filter = NewFilter(settings, detector, Fail.FindTime);
+        lock (_filterLock)
+        {
+            _settings = settings;
+            _logTimeZone = logTimeZone;
+            Detector = detector;
+            Filter = filter;
+        }
+    }
+
+    /// <summary><c>set &lt;jail&gt; findtime</c>: the fail manager's window and the filter's old-line cut-off.</summary>
+    internal void SetFindTime(double seconds)
+    {
+        Fail.FindTime = seconds;
+        lock (_filterLock)
+        {
+            Filter = NewFilter(_settings, Detector, seconds);
+        }
+    }
+
+    /// <summary>The logencoding as set (null = auto).</summary>
+    public string? LogEncoding => _encoding;
+
+    /// <summary><c>set &lt;jail&gt; logencoding</c>: validated, then applied to the files followed now and later.</summary>
+    internal void SetLogEncoding(string name)
+    {
+        var value = name.Trim();
+        LogEncodings.Resolve(value); // throws "unknown encoding: <name>"
+        _encoding = value.Equals("auto", StringComparison.OrdinalIgnoreCase) ? null : value;
+        if (_source is IFileLogSource files) files.SetEncoding(value);
+    }
+
+    public IReadOnlyList<IReadOnlyList<string>> JournalMatches
+    {
+        get
+        {
+            lock (_journalMatches) return [.. _journalMatches];
+        }
+    }
+
+    /// <summary>fail2ban's addJournalMatch: "+" separates OR groups; every group is appended.</summary>
+    internal void AddJournalMatch(IReadOnlyList<string> terms)
+    {
+        if (_source is IJournalLogSource journal) journal.AddMatch(terms);
+        AddJournalMatchCore(terms);
+    }
+
+    private void AddJournalMatchCore(IReadOnlyList<string> terms)
+    {
+        var groups = new List<List<string>> { new() };
+        foreach (var t in terms)
+        {
+            if (t == "+") groups.Add([]);
+            else groups[^1].Add(t);
+        }
+        lock (_journalMatches) _journalMatches.AddRange(groups);
+    }
+
+    /// <summary>fail2ban's delJournalMatch: no terms = all; else the equal group, or ValueError when there is none.</summary>
+    internal void DelJournalMatch(IReadOnlyList<string> terms)
+    {
+        lock (_journalMatches)
+        {
+            if (terms.Count == 0)
+            {
+                _journalMatches.Clear();
+            }
+            else
+            {
+                var i = _journalMatches.FindIndex(g => g.SequenceEqual(terms));
+                if (i < 0) throw new ArgumentException($"Match [{string.Join(", ", terms.Select(t => $"'{t}'"))}] not found");
+                _journalMatches.RemoveAt(i);
+            }
+        }
+        if (_source is IJournalLogSource journal)
+        {
+            journal.DelMatch(terms.Count == 0 ? null : terms);
+        }
+    }
+
+    /// <summary><c>set &lt;jail&gt; addaction &lt;name&gt;</c>: an empty command action (its properties follow).</summary>
+    internal void AddAction(string name)
+    {
+        if (_actions.Any(a => a.Name == name)) throw new ArgumentException($"Action {name} already exists");
+        var action = CreateAction(new Core.Configuration.ActionDefinition { Name = name, File = name });
+        _actions = [.. _actions, action];
+    }
+
+    /// <summary><c>set &lt;jail&gt; delaction</c>: removed without running actionstop, as fail2ban 1.0.2 does.</summary>
+    internal bool DelAction(string name)
+    {
+        var kept = _actions.Where(a => a.Name != name).ToArray();
+        if (kept.Length == _actions.Length) return false;
+        _actions = kept;
+        return true;
+    }
+
+    /// <summary>
+    /// Reload of a kept jail (same backend, no --restart): fail2ban keeps the jail object, so the
+    /// fail manager (its tickets, "Currently failed" and "Total failed") carries on with the new settings.
+    /// </summary>
+    internal void AdoptFailures(Jail old)
+    {
+        var fail = old.Fail;
+        fail.MaxRetry = Fail.MaxRetry;
+        fail.FindTime = Fail.FindTime;
+        fail.MaxMatches = Fail.MaxMatches;
+        Fail = fail;
+    }
+
+    /// <summary><c>bantime.&lt;x&gt;</c> options fail2ban stores without using (e.g. a typo): echoed by get.</summary>
+    internal Dictionary<string, string> OtherBanTimeOptions { get; } = new(StringComparer.Ordinal);
 
     public string Name { get; }
 
@@ -104,11 +286,11 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
 
     public JailDefinition Definition { get; }
 
-    public DateDetector Detector { get; }
+    public DateDetector Detector { get; private set; }
 
-    public Filter Filter { get; }
+    public Filter Filter { get; private set; }
 
-    public FailManager Fail { get; } = new();
+    public FailManager Fail { get; private set; } = new();
 
     public BanManager Bans { get; } = new();
 
@@ -129,7 +311,7 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
     {
         get
         {
-            lock (_logPaths) return [.. _logPaths];
+            lock (_logPaths) return [.. _logPaths.Select(p => p.Path)];
         }
     }
 
@@ -218,17 +400,21 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
             : line => Detector.Find(line, Now) is { Time: { } ht } ? DateTimeOffset.FromUnixTimeMilliseconds((long)(ht * 1000)) : null);
         if (_source is IJournalLogSource journal)
         {
-            JournalJailSetup.Configure(journal, Definition.Filter?.JournalMatch, Fail.FindTime,
-                store?.GetJournalPos(Name, JournalLogBatch.SourceName),
-                Definition.Options.TryGetValue("logencoding", out var enc) ? OptionText(enc) : null);
+            // the matches are the jail's current list (the filter's journalmatch plus run-time changes)
+            JournalJailSetup.Configure(journal, null, Fail.FindTime, store?.GetJournalPos(Name, JournalLogBatch.SourceName), _encoding);
+            foreach (var m in JournalMatches) journal.AddMatch(m);
         }
         if (_source is IFileLogSource files)
         {
-            foreach (var p in Definition.LogPaths)
+            if (_encoding is not null) files.SetEncoding(_encoding);
+            List<(string Path, bool Tail)> paths;
+            lock (_logPaths) paths = [.. _logPaths];
+            foreach (var (path, tail) in paths)
             {
-                AddFileCore(files, p.Path, p.Position == "tail");
+                AddFileCore(files, path, tail);
             }
         }
+
         foreach (var a in _actions)
         {
             try
@@ -287,22 +473,28 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <c>set &lt;jail&gt; addlogpath</c>: a file already followed is left as it is (fail2ban logs
+    /// "already exists"); a missing file is FileNotFoundError, even before the jail starts, as in fail2ban.
+    /// </summary>
     public void AddLogPath(string path, bool tail)
     {
+        lock (_logPaths)
+        {
+            if (_logPaths.Any(p => p.Path == path)) return;
+        }
+        if (!File.Exists(path)) throw new FileNotFoundException("No such file or directory", path);
         if (_source is IFileLogSource files)
         {
             AddFileCore(files, path, tail);
         }
-        lock (_logPaths)
-        {
-            if (!_logPaths.Contains(path)) _logPaths.Add(path);
-        }
+        lock (_logPaths) _logPaths.Add((path, tail));
     }
 
     public void DelLogPath(string path)
     {
         (_source as IFileLogSource)?.RemoveFile(path);
-        lock (_logPaths) _logPaths.Remove(path);
+        lock (_logPaths) _logPaths.RemoveAll(p => p.Path == path);
     }
 
     public IReadOnlyList<string> FileList =>
@@ -689,15 +881,16 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
         if (_source is not null) await _source.DisposeAsync().ConfigureAwait(false);
         _source = null;
         await FlushAsync(deleteFromDb: false, ct).ConfigureAwait(false);
-        for (var i = _actions.Count - 1; i >= 0; i--)
+        var actions = _actions;
+        for (var i = actions.Length - 1; i >= 0; i--)
         {
             try
             {
-                await _actions[i].StopAsync(ct).ConfigureAwait(false);
+                await actions[i].StopAsync(ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                _s.Log.Log(ActionsLogger, LogLevels.Error, $"Failed to stop jail '{Name}' action '{_actions[i].Name}': {e.Message}");
+                _s.Log.Log(ActionsLogger, LogLevels.Error, $"Failed to stop jail '{Name}' action '{actions[i].Name}': {e.Message}");
             }
         }
         _s.Store?.DelJail(Name);

@@ -30,6 +30,9 @@ internal sealed class CommandJailAction(CommandAction action, Func<long> jailBan
 {
     public string Name => action.Name;
 
+    /// <summary>The command action itself (run-time property changes and method calls from the control socket).</summary>
+    public CommandAction Command => action;
+
     public IReadOnlyDictionary<string, string> Options => action.Definition.Options;
 
     public Task StartAsync(CancellationToken ct) => action.StartAsync(ct);

@@ -1,5 +1,7 @@
 using Jail2Ban.Core.Banning;
 using Jail2Ban.Core.Configuration;
+using Jail2Ban.Core.Filtering;
+using Jail2Ban.Core.Filtering.Dates;
 using Jail2Ban.Core.Net;
 using Jail2Ban.Core.Time;
 using Jail2Ban.Server.Control;
@@ -26,6 +28,11 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
     private int? _dbMaxMatches;
     private long _dbPurgeAge = 86400;
     private bool _streaming;
+    // Jails built by a reload stream, swapped in at its end (only when the jails came by stream, see ReloadJails).
+    private List<Jail>? _staged;
+    // True once a jail was created by `add` outside a reload: the configuration came over the socket
+    // (the stock client's start stream to a --async server), so a reload stream is applied, not re-read.
+    private bool _streamConfigured;
 
     /// <param name="readConfig">Reads the configuration (all jails, or the one named).</param>
     /// <param name="quit">Begins the server's orderly shutdown.</param>
@@ -50,6 +57,7 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
     {
         lock (_lock)
         {
+            if (_staged?.FirstOrDefault(j => j.Name == name) is { } staged) return staged;
             return _jails.FirstOrDefault(j => j.Name == name) ?? throw ControlCommandException.UnknownJail(name);
         }
     }
@@ -166,7 +174,7 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
 
     public void SetDbFile(string file)
     {
-        if (_streaming) return;
+        if (_streaming || _staged is not null) return;
         _s.Store?.Dispose();
         _s.Store = null;
         _purgeTimer?.Dispose();
@@ -235,12 +243,54 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
 
     // ------------------------------------------------------------------ reload
 
+    /// <summary>
+    /// The stream form of reload (stock fail2ban-client). When the jails came from our configuration
+    /// directory, the commands in between describe the configuration we re-read ourselves at the end, so
+    /// they are not applied one by one. When they came by stream (the stock client's start to a --async
+    /// server, which gets no -c), the stream is the configuration: its jails are built aside (add, set...)
+    /// and swapped in at the end exactly as a re-read configuration would be.
+    /// </summary>
     public void ReloadJails(string jailOrAll, IReadOnlyList<string> options, bool begin)
     {
-        // The stream form of reload (stock fail2ban-client): the commands in between describe the
-        // configuration we re-read ourselves at the end, so they are not applied one by one.
-        _streaming = begin;
-        if (!begin) ReloadConfiguration(jailOrAll, options);
+        if (begin)
+        {
+            if (_streamConfigured)
+            {
+                // 1.0.2: reloading a single jail that does not run is UnknownJail, unless --if-exists
+                if (jailOrAll != "--all" && !options.Contains("--if-exists")) _ = GetJail(jailOrAll);
+                lock (_lock) _staged = [];
+                return;
+            }
+            _streaming = true;
+            return;
+        }
+        _streaming = false;
+        List<Jail>? staged;
+        lock (_lock)
+        {
+            staged = _staged;
+            _staged = null;
+        }
+        if (staged is null)
+        {
+            ReloadConfiguration(jailOrAll, options);
+            return;
+        }
+        if (jailOrAll != "--all" && staged.All(j => j.Name != jailOrAll) && options.Contains("--if-exists")) return;
+        SwapAsync(jailOrAll == "--all", staged, options).GetAwaiter().GetResult();
+    }
+
+    /// <summary>A reload stream failed: the jails it built are dropped and nothing changes.</summary>
+    public void AbortReload()
+    {
+        _streaming = false;
+        List<Jail>? staged;
+        lock (_lock)
+        {
+            staged = _staged;
+            _staged = null;
+        }
+        foreach (var j in staged ?? []) j.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     public void ReloadConfiguration(string jailOrAll, IReadOnlyList<string> options) =>
@@ -266,7 +316,18 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
             foreach (var e in errors) _s.Log.Log(Logger, LogLevels.Error, e);
             throw ControlCommandException.Invalid("Reload failed, configuration unchanged:\n" + string.Join("\n", errors));
         }
+        await SwapAsync(all, built, options, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The second half of a reload: jails not in the new set stop (reload --all), kept jails are replaced
+    /// by their new build (counters and failures carried over unless --restart), new jails start.
+    /// </summary>
+    private async Task SwapAsync(bool all, IReadOnlyList<Jail> built, IReadOnlyList<string> options, CancellationToken ct = default)
+    {
         var unban = options.Contains("--unban");
+        // --restart: stopped and created anew, counters from zero, bans back from the database (1.0.2)
+        var restart = options.Contains("--restart");
         var newNames = built.Select(j => j.Name).ToHashSet(StringComparer.Ordinal);
         if (all)
         {
@@ -284,15 +345,18 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
             if (old is not null)
             {
                 if (unban) await old.FlushAsync(deleteFromDb: true, ct).ConfigureAwait(false);
-                if (old.Backend == jail.Backend)
+                var keep = old.Backend == jail.Backend && !restart;
+                if (keep)
                 {
-                    // fail2ban 1.0.2 keeps the jail object on reload (same backend), so "Total failed" and
-                    // "Total banned" carry on. Our rebuilt jail restores the current bans from the
-                    // database and counts them again, hence they are taken off the carried total.
-                    jail.Fail.FailTotal = old.Fail.FailTotal;
+                    // fail2ban 1.0.2 keeps the jail object on reload (same backend, no --restart), so "Total
+                    // banned" carries on. Our rebuilt jail restores the current bans from the database and
+                    // counts them again, hence they are taken off the carried total.
                     jail.Bans.BanTotal = _s.Store is null ? old.Bans.BanTotal : Math.Max(0, old.Bans.BanTotal - old.Bans.Count);
                 }
                 await old.StopAsync(ct).ConfigureAwait(false);
+                // ...and its fail manager: the failures counted so far ("Currently failed", "Total failed")
+                // survive the reload (checked against 1.0.2: 2 failures, reload, status shows them).
+                if (keep) jail.AdoptFailures(old);
                 lock (_lock) _jails[_jails.IndexOf(old)] = jail;
             }
             else
@@ -308,16 +372,60 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
 
     // ------------------------------------------------------------------ jail lifecycle
 
+    /// <summary>fail2ban 1.0.2's backend names (gamin is accepted and falls back like auto).</summary>
+    private static readonly string[] BackendNames = ["pyinotify", "gamin", "polling", "systemd"];
+
+    /// <summary>
+    /// <c>add &lt;jail&gt; [backend]</c> (§6.4): an empty jail the following set commands configure and
+    /// <c>start</c> starts — the stock fail2ban-client's start stream, or a user by hand. Inside a
+    /// reload stream it is a no-op: the reload re-reads the configuration itself.
+    /// </summary>
     public void AddJail(string jail, string backend)
     {
         if (_streaming) return;
-        throw ControlCommandException.Invalid($"add {jail}: jails are created from the configuration (use reload)");
+        if (_staged is { } staged)
+        {
+            lock (_lock)
+            {
+                if (staged.Any(j => j.Name == jail)) throw ControlCommandException.DuplicateJail(jail);
+                staged.Add(CreateEmpty(jail, backend));
+            }
+            return;
+        }
+        var kind = backend.Split('[', 2)[0].Trim();
+        if (kind != "auto" && !BackendNames.Contains(kind))
+            throw ControlCommandException.ValueError($"Unknown backend {kind}. Must be among ['pyinotify', 'gamin', 'polling', 'systemd'] or 'auto'");
+        lock (_lock)
+        {
+            // fail2ban 1.0.2 (Debian) answers a duplicate with a NameError from a bug; 1.1 and we say so plainly.
+            if (_jails.Any(j => j.Name == jail)) throw ControlCommandException.DuplicateJail(jail);
+            _jails.Add(CreateEmpty(jail, backend));
+            _streamConfigured = true;
+        }
+        _s.Log.Log("fail2ban.jail", LogLevels.Info, $"Creating new jail '{jail}'");
+    }
+
+    /// <summary>An empty jail; a backend that cannot run here (e.g. no journalctl) is refused with its reason.</summary>
+    private Jail CreateEmpty(string jail, string backend)
+    {
+        try
+        {
+            return Jail.CreateEmpty(jail, backend, _s);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException and not ControlCommandException)
+        {
+            throw ControlCommandException.Invalid(e.Message);
+        }
     }
 
     public void StartJail(string jail)
     {
         if (_streaming) return;
-        GetJail(jail).StartAsync().GetAwaiter().GetResult();
+        var j = GetJail(jail);
+        // a jail built by a reload stream starts when the reload ends
+        if (_staged?.Contains(j) == true) return;
+        if (!j.IsRunning) j.StartAsync().GetAwaiter().GetResult();
+        j.Idle = false;
     }
 
     public void StopJail(string jail)
@@ -474,60 +582,127 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
         GetJail(jail).Ignore.Cache = IgnoreCacheOptions.Parse(options);
     }
 
-    public IReadOnlyList<string> GetLogPaths(string jail) => GetJail(jail).FileList;
+    public IReadOnlyList<string> GetLogPaths(string jail)
+    {
+        var j = GetJail(jail);
+        return IsJournal(j) ? [] : j.FileList;
+    }
+
+    private static bool IsJournal(Jail j) => j.Backend.StartsWith("systemd", StringComparison.Ordinal);
 
     public void AddLogPath(string jail, string path, bool tail)
     {
         if (_streaming) return;
-        try
-        {
-            GetJail(jail).AddLogPath(path, tail);
-        }
-        catch (FileNotFoundException e)
-        {
-            throw ControlCommandException.Invalid(e.Message);
-        }
+        var j = GetJail(jail);
+        // fail2ban ignores log paths for a journal jail
+        if (!IsJournal(j)) j.AddLogPath(path, tail);
     }
 
     public void DelLogPath(string jail, string path)
     {
         if (_streaming) return;
-        GetJail(jail).DelLogPath(path);
+        var j = GetJail(jail);
+        if (!IsJournal(j)) j.DelLogPath(path);
     }
 
-    public string GetLogEncoding(string jail) => GetJail(jail).Definition.Options.TryGetValue("logencoding", out var v) ? Jail.OptionText(v) ?? "auto" : "auto";
+    /// <summary>The encoding as set, or the locale's (UTF-8) for auto, as fail2ban answers.</summary>
+    public string GetLogEncoding(string jail) => GetJail(jail).LogEncoding ?? "UTF-8";
 
     public void SetLogEncoding(string jail, string encoding)
     {
         if (_streaming) return;
-        throw NotRuntime(jail, "logencoding");
+        try
+        {
+            GetJail(jail).SetLogEncoding(encoding);
+        }
+        catch (ArgumentException e)
+        {
+            throw ControlCommandException.Invalid(e.Message);
+        }
     }
 
     public IReadOnlyList<IReadOnlyList<string>> GetJournalMatch(string jail)
     {
-        var m = GetJail(jail).Definition.Filter?.JournalMatch;
-        if (string.IsNullOrWhiteSpace(m)) return [];
-        return m.Split(" + ").Select(g => (IReadOnlyList<string>)g.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        var j = GetJail(jail);
+        return IsJournal(j) ? j.JournalMatches : [];
     }
 
     public void AddJournalMatch(string jail, IReadOnlyList<string> match)
     {
         if (_streaming) return;
-        throw NotRuntime(jail, "addjournalmatch");
+        var j = GetJail(jail);
+        if (!IsJournal(j)) return; // fail2ban: only a journal filter has matches
+        try
+        {
+            j.AddJournalMatch(match);
+        }
+        catch (ArgumentException e)
+        {
+            throw ControlCommandException.ValueError(e.Message);
+        }
     }
 
     public void DelJournalMatch(string jail, IReadOnlyList<string> match)
     {
         if (_streaming) return;
-        throw NotRuntime(jail, "deljournalmatch");
+        var j = GetJail(jail);
+        if (!IsJournal(j)) return;
+        try
+        {
+            j.DelJournalMatch(match);
+        }
+        catch (ArgumentException e)
+        {
+            throw ControlCommandException.ValueError(e.Message);
+        }
     }
 
     public string? GetPrefRegex(string jail) => GetJail(jail).Filter.PrefRegex?.ToString();
 
+    /// <summary>
+    /// Applies a filter change to a running jail (the next line read uses it). A regex that does not
+    /// compile or has no failure-id group is fail2ban's RegexException; nothing changes then.
+    /// </summary>
+    private void ChangeFilter(string jail, Func<FilterSettings, FilterSettings> change, bool zoneChange = false, string? zone = null)
+    {
+        var j = GetJail(jail);
+        try
+        {
+            j.Reconfigure(change(j.FilterSettings), zoneChange ? zone : j.LogTimeZoneText);
+        }
+        catch (FilterRegexException e)
+        {
+            // fail2ban puts the compiler's reason on its own line
+            _s.Log.Log("fail2ban.filter", LogLevels.Error, e.Message);
+            throw ControlCommandException.RegexError(RegexReasonOnNewLine(e.Message));
+        }
+        catch (DatePatternException e)
+        {
+            throw ControlCommandException.Invalid(WithoutParamName(e));
+        }
+        catch (ArgumentException e)
+        {
+            throw ControlCommandException.Invalid(WithoutParamName(e));
+        }
+    }
+
+    /// <summary>.NET appends " (Parameter 'x')" to an ArgumentException's message; fail2ban's text has none.</summary>
+    private static string WithoutParamName(ArgumentException e) =>
+        e.ParamName is { } p ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
+
+    private static string RegexReasonOnNewLine(string message)
+    {
+        const string Head = "Unable to compile regular expression '";
+        var end = message.LastIndexOf("': ", StringComparison.Ordinal);
+        return message.StartsWith(Head, StringComparison.Ordinal) && end > Head.Length
+            ? message[..(end + 2)] + "\n" + message[(end + 3)..]
+            : message;
+    }
+
     public void SetPrefRegex(string jail, string regex)
     {
         if (_streaming) return;
-        throw NotRuntime(jail, "prefregex");
+        ChangeFilter(jail, f => f with { PrefRegex = string.IsNullOrEmpty(regex) ? null : regex });
     }
 
     public IReadOnlyList<string> GetFailRegex(string jail) => GetJail(jail).Filter.FailRegexes.Select(r => r.ToString() ?? "").ToList();
@@ -535,13 +710,26 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
     public void AddFailRegex(string jail, string regex)
     {
         if (_streaming) return;
-        throw NotRuntime(jail, "addfailregex");
+        ChangeFilter(jail, f => f with { FailRegex = [.. f.FailRegex, regex] });
     }
 
+    /// <summary>An index that is not in the list is only logged (fail2ban: "Cannot remove regular expression").</summary>
     public void DelFailRegex(string jail, int index)
     {
         if (_streaming) return;
-        throw NotRuntime(jail, "delfailregex");
+        ChangeFilter(jail, f => f with { FailRegex = RemoveAt(f.FailRegex, index) });
+    }
+
+    private List<string> RemoveAt(IReadOnlyList<string> list, int index)
+    {
+        var copy = list.ToList();
+        // Python's del list[i] accepts negative indexes
+        var i = index < 0 ? copy.Count + index : index;
+        if (i < 0 || i >= copy.Count)
+            _s.Log.Log("fail2ban.filter", LogLevels.Error, $"Cannot remove regular expression. Index {index} is not valid");
+        else
+            copy.RemoveAt(i);
+        return copy;
     }
 
     public IReadOnlyList<string> GetIgnoreRegex(string jail) => GetJail(jail).Filter.IgnoreRegexes.Select(r => r.ToString() ?? "").ToList();
@@ -549,21 +737,22 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
     public void AddIgnoreRegex(string jail, string regex)
     {
         if (_streaming) return;
-        throw NotRuntime(jail, "addignoreregex");
+        ChangeFilter(jail, f => f with { IgnoreRegex = [.. f.IgnoreRegex, regex] });
     }
 
     public void DelIgnoreRegex(string jail, int index)
     {
         if (_streaming) return;
-        throw NotRuntime(jail, "delignoreregex");
+        ChangeFilter(jail, f => f with { IgnoreRegex = RemoveAt(f.IgnoreRegex, index) });
     }
 
-    public string GetUseDns(string jail) => GetJail(jail).Filter.Options.UseDns.ToString().ToLowerInvariant();
+    public string GetUseDns(string jail) => GetJail(jail).FilterSettings.UseDns.ToString().ToLowerInvariant();
 
+    /// <summary>yes/warn/no/raw; anything else is no (fail2ban's setUseDns).</summary>
     public void SetUseDns(string jail, string value)
     {
         if (_streaming) return;
-        throw NotRuntime(jail, "usedns");
+        ChangeFilter(jail, f => f with { UseDns = FilterSettings.ParseUseDns(value) });
     }
 
     public long GetFindTime(string jail) => (long)GetJail(jail).Fail.FindTime;
@@ -571,28 +760,32 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
     public void SetFindTime(string jail, string value)
     {
         if (_streaming) return;
-        GetJail(jail).Fail.FindTime = ToSeconds(value);
+        GetJail(jail).SetFindTime(ToSeconds(value));
     }
 
-    public DatePatternInfo? GetDatePattern(string jail)
-    {
-        var p = GetJail(jail).Definition.Filter?.DatePattern;
-        return string.IsNullOrEmpty(p) ? null : new DatePatternInfo(p, p);
-    }
+    /// <summary>(pattern, name) of a single custom template, else (None, "Default Detectors") as fail2ban 1.0.2.</summary>
+    public DatePatternInfo? GetDatePattern(string jail) =>
+        GetJail(jail).Detector.Describe() is { } d ? new DatePatternInfo(d.Pattern, d.Name) : new DatePatternInfo(null, "Default Detectors");
 
     public void SetDatePattern(string jail, string pattern)
     {
         if (_streaming) return;
-        throw NotRuntime(jail, "datepattern");
+        try
+        {
+            ChangeFilter(jail, f => f with { DatePattern = DateDetector.SplitDatePattern(pattern) });
+        }
+        catch (ControlCommandException e) when (!pattern.Contains('\n'))
+        {
+            throw ControlCommandException.Invalid($"Failed to set datepattern '{pattern}' (may be an invalid format or unescaped percent char): {e.Error.Message}");
+        }
     }
 
-    public string? GetLogTimeZone(string jail) =>
-        GetJail(jail).Definition.Options.TryGetValue("logtimezone", out var v) ? Jail.OptionText(v) : null;
+    public string? GetLogTimeZone(string jail) => GetJail(jail).LogTimeZoneText;
 
     public void SetLogTimeZone(string jail, string tz)
     {
         if (_streaming) return;
-        throw NotRuntime(jail, "logtimezone");
+        ChangeFilter(jail, f => f, zoneChange: true, zone: string.IsNullOrWhiteSpace(tz) ? null : tz);
     }
 
     public int GetMaxMatches(string jail) => GetJail(jail).Fail.MaxMatches;
@@ -611,12 +804,13 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
         GetJail(jail).Fail.MaxRetry = value;
     }
 
-    public int GetMaxLines(string jail) => GetJail(jail).Filter.Options.MaxLines;
+    public int GetMaxLines(string jail) => GetJail(jail).FilterSettings.MaxLines;
 
     public void SetMaxLines(string jail, int value)
     {
         if (_streaming) return;
-        throw NotRuntime(jail, "maxlines");
+        if (value <= 0) throw ControlCommandException.ValueError("maxlines must be integer greater than zero");
+        ChangeFilter(jail, f => f with { MaxLines = value });
     }
 
     // ------------------------------------------------------------------ actions
@@ -649,7 +843,8 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
             "maxtime" => inc.MaxTime is { } m ? (long)m.Value : null,
             "rndtime" => inc.RndTime is { } r ? (long)r.Value : null,
             "overalljails" => inc.OverallJails,
-            _ => throw ControlCommandException.Invalid($"Invalid command: bantime.{option}"),
+            // fail2ban stores any other bantime.<x> on the jail and echoes it back
+            _ => GetJail(jail).OtherBanTimeOptions.TryGetValue(option, out var v) ? v : null,
         };
     }
 
@@ -670,7 +865,9 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
             case "maxtime": max = value; break;
             case "rndtime": rnd = value; break;
             case "overalljails": overall = F2bBool.Parse(value); break;
-            default: throw ControlCommandException.Invalid($"Invalid command: bantime.{option}");
+            default:
+                j.OtherBanTimeOptions[option] = value;
+                return;
         }
         try
         {
@@ -684,45 +881,191 @@ internal sealed class JailManager : IServerControl, IAsyncDisposable
 
     public IReadOnlyList<string> GetActions(string jail) => GetJail(jail).Actions.Select(a => a.Name).ToList();
 
+    /// <summary>
+    /// <c>set &lt;jail&gt; addaction &lt;name&gt; [&lt;pythonfile&gt; &lt;json&gt;]</c>: an empty command action whose
+    /// properties follow (<c>set &lt;jail&gt; action &lt;name&gt; &lt;prop&gt; &lt;value&gt;</c>). A running jail does not
+    /// start it (fail2ban 1.0.2 neither): actionstart runs on demand or at the next jail start. Python
+    /// actions are refused: Jail2Ban does not run Python.
+    /// </summary>
     public void AddAction(string jail, string action, string? pythonFile, string? kwargsJson)
     {
         if (_streaming) return;
-        throw NotRuntime(jail, "addaction");
+        var j = GetJail(jail);
+        if (pythonFile is not null)
+        {
+            try
+            {
+                using var _ = System.Text.Json.JsonDocument.Parse(kwargsJson ?? "");
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                throw ControlCommandException.ValueError($"Invalid JSON arguments for action {action}: {e.Message}");
+            }
+            if (!File.Exists(pythonFile)) throw new FileNotFoundException("No such file or directory", pythonFile);
+            throw ControlCommandException.Invalid(
+                $"Python action '{action}' ({pythonFile}) is not supported by Jail2Ban: only command actions (action.d/*.conf) can be used");
+        }
+        try
+        {
+            j.AddAction(action);
+        }
+        catch (ArgumentException e)
+        {
+            throw ControlCommandException.ValueError(e.Message);
+        }
     }
 
     public void DelAction(string jail, string action)
     {
         if (_streaming) return;
-        throw NotRuntime(jail, "delaction");
+        if (!GetJail(jail).DelAction(action)) throw ControlCommandException.KeyError($"Invalid Action name: {action}");
     }
 
     private IJailAction GetAction(string jail, string action) =>
         GetJail(jail).Actions.FirstOrDefault(a => a.Name == action) ?? throw ControlCommandException.KeyError($"Invalid Action name: {action}");
 
-    public IReadOnlyList<string> GetActionProperties(string jail, string action) => [.. GetAction(jail, action).Options.Keys];
+    /// <summary>What a fail2ban CommandAction holds before any property is set (clearAllParams).</summary>
+    private static readonly string[] CommandDefaults =
+        ["actionban", "actioncheck", "actionflush", "actionreban", "actionreload", "actionrepair", "actionstart", "actionstop", "actionunban"];
+
+    /// <summary>
+    /// fail2ban lists the action object's attributes (dir()): the command keys, <c>banEpoch</c>, <c>timeout</c>
+    /// and every property set, sorted. Python's regex constants (ESCAPE_CRE, ESCAPE_VN_CRE) are not
+    /// properties of ours.
+    /// </summary>
+    public IReadOnlyList<string> GetActionProperties(string jail, string action)
+    {
+        var a = GetAction(jail, action);
+        var names = new SortedSet<string>(a.Options.Keys, StringComparer.Ordinal);
+        if (a is CommandJailAction)
+        {
+            names.UnionWith(CommandDefaults);
+            names.Add("banEpoch");
+            names.Add("timeout");
+        }
+        return [.. names];
+    }
+
+    /// <summary>The public methods of fail2ban 1.0.2's CommandAction, as its actionmethods lists them.</summary>
+    private static readonly string[] CommandMethods =
+    [
+        "ban", "clearAllParams", "consistencyCheck", "escapeTag", "executeCmd", "flush", "invalidateBanEpoch", "prolong",
+        "reban", "reload", "replaceDynamicTags", "replaceTag", "start", "stop", "unban",
+    ];
 
     public IReadOnlyList<string> GetActionMethods(string jail, string action)
     {
-        _ = GetAction(jail, action);
-        return ["ban", "consistencyCheck", "flush", "prolong", "reban", "reload", "start", "stop", "unban"];
+        var a = GetAction(jail, action);
+        return a is CommandJailAction ? CommandMethods : ["ban", "start", "stop", "unban"];
     }
 
-    public object? GetActionProperty(string jail, string action, string property) =>
-        GetAction(jail, action).Options.TryGetValue(property, out var v) ? v : throw ControlCommandException.Invalid($"Invalid property: {property}");
+    public object? GetActionProperty(string jail, string action, string property)
+    {
+        var a = GetAction(jail, action);
+        if (a is CommandJailAction c)
+        {
+            switch (property)
+            {
+                case "timeout":
+                    return PyNumberValue(c.Command.Definition.TimeoutSeconds);
+                case "banEpoch":
+                    return (long)c.Command.BanEpoch;
+            }
+            if (a.Options.TryGetValue(property, out var v)) return v;
+            if (CommandDefaults.Contains(property)) return "";
+            throw ControlCommandException.AttributeError($"'CommandAction' object has no attribute '{property}'");
+        }
+        return a.Options.TryGetValue(property, out var b) ? b : throw ControlCommandException.AttributeError($"'{a.GetType().Name}' object has no attribute '{property}'");
+    }
 
+    private static object PyNumberValue(double v) => v == Math.Floor(v) && Math.Abs(v) < 1e15 ? (object)(long)v : v;
+
+    /// <summary>
+    /// fail2ban's setattr on the action: the next command uses the new value (<c>timeout</c> goes through
+    /// str2seconds). Returns what the action now holds.
+    /// </summary>
     public object? SetActionProperty(string jail, string action, string property, string value)
     {
         if (_streaming) return null;
-        throw NotRuntime(jail, "action " + property);
+        var a = GetAction(jail, action);
+        if (a is not CommandJailAction c)
+            throw ControlCommandException.Invalid($"set {jail} action {action} {property}: built-in actions are configured in their action file (change it and reload)");
+        if (property.StartsWith('_'))
+            throw ControlCommandException.AttributeError($"'CommandAction' object attribute '{property}' is read-only");
+        if (property == "timeout")
+        {
+            if (!Core.Actions.ActionTime.TryParseSeconds(value, out var secs, out var rendered))
+                throw ControlCommandException.Invalid($"name '{value.Trim()}' is not defined");
+            c.Command.SetOptionAsync(property, rendered).GetAwaiter().GetResult();
+            return PyNumberValue(secs);
+        }
+        c.Command.SetOptionAsync(property, value).GetAwaiter().GetResult();
+        return value;
     }
 
-    public object? CallActionMethod(string jail, string action, string method, string? kwargsJson) => throw NotRuntime(jail, "action " + method);
-
-    /// <summary>Settings that would need a rebuilt filter or action: changed through the configuration and reload.</summary>
-    private ControlCommandException NotRuntime(string jail, string what)
+    /// <summary>
+    /// <c>set &lt;jail&gt; action &lt;act&gt; &lt;method&gt; [json]</c>: the argument-less methods run (start, stop,
+    /// flush, reload, consistencyCheck, clearAllParams, invalidateBanEpoch) and answer as fail2ban's do;
+    /// those needing a ticket (ban, unban, ...) answer Python's missing-argument TypeError.
+    /// </summary>
+    public object? CallActionMethod(string jail, string action, string method, string? kwargsJson)
     {
-        _ = GetJail(jail);
-        return ControlCommandException.Invalid($"set {jail} {what}: not supported at run time by Jail2Ban; change the configuration and reload");
+        var a = GetAction(jail, action);
+        if (a is not CommandJailAction c)
+            throw ControlCommandException.Invalid($"set {jail} action {action} {method}: not supported for built-in actions");
+        var kwargs = ParseKwargs(kwargsJson);
+        if (kwargs.Count > 0)
+            throw ControlCommandException.TypeError($"CommandAction.{method}() got an unexpected keyword argument '{kwargs[0]}'");
+        var cmd = c.Command;
+        try
+        {
+            switch (method)
+            {
+                case "start":
+                    cmd.StartAsync().GetAwaiter().GetResult();
+                    return true;
+                case "stop":
+                    cmd.StopAsync().GetAwaiter().GetResult();
+                    return true;
+                case "reload":
+                    cmd.ReloadAsync().GetAwaiter().GetResult();
+                    return true;
+                case "flush":
+                    return cmd.FlushAsync().GetAwaiter().GetResult();
+                case "consistencyCheck":
+                    return cmd.ConsistencyCheckAsync().GetAwaiter().GetResult();
+                case "clearAllParams":
+                    cmd.ClearOptionsAsync().GetAwaiter().GetResult();
+                    return null;
+                case "invalidateBanEpoch":
+                    cmd.InvalidateBanEpoch();
+                    return null;
+                case "ban" or "unban" or "reban" or "prolong":
+                    throw ControlCommandException.TypeError($"CommandAction.{method}() missing 1 required positional argument: 'aInfo'");
+            }
+        }
+        catch (Core.Actions.ActionFailedException e)
+        {
+            throw ControlCommandException.Invalid(e.Message);
+        }
+        throw ControlCommandException.Invalid($"set {jail} action {action} {method}: calling this method is not supported by Jail2Ban");
+    }
+
+    /// <summary>The keyword names of a JSON object argument (fail2ban passes them as **kwargs).</summary>
+    private static List<string> ParseKwargs(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json)) return [];
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object)
+                throw ControlCommandException.TypeError("argument after ** must be a mapping");
+            return doc.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw ControlCommandException.ValueError(e.Message);
+        }
     }
 
     public async ValueTask DisposeAsync()

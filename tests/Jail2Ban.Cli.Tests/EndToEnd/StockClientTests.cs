@@ -106,4 +106,107 @@ public sealed class StockClientTests(ITestOutputHelper output)
 
         await d.StopAsync();
     }
+
+    /// <summary>
+    /// fail2ban-client looks for fail2ban-server next to its own script (sys.path[0]): a two-line starter
+    /// in a temp bin/ with fail2ban-server pointing at dist/j2b-server makes the stock <c>start</c> spawn our
+    /// server with <c>--async -b</c> and send it the whole configuration stream (add, set..., start).
+    /// </summary>
+    private static string StockStarter(string dir)
+    {
+        var bin = Path.Combine(dir, "bin");
+        Directory.CreateDirectory(bin);
+        var client = Path.Combine(bin, "fail2ban-client");
+        File.WriteAllText(client, "#!/usr/bin/python3\nimport sys\nfrom fail2ban.client.fail2banclient import exec_command_line\nexec_command_line(sys.argv)\n");
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(client, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.CreateSymbolicLink(Path.Combine(bin, "fail2ban-server"), Path.Combine(EndToEndFixtures.Dist, "j2b-server"));
+        return client;
+    }
+
+    private static void KillByPidFile(string pidFile)
+    {
+        if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid)) return;
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            if (p.ProcessName.StartsWith("j2b-server", StringComparison.Ordinal)) p.Kill();
+        }
+        catch (ArgumentException)
+        {
+            // already gone
+        }
+    }
+
+    [Fact]
+    public async Task Stock_client_start_configures_j2b_server_through_its_stream_and_run_time_sets_apply()
+    {
+        if (!CanRun(out _)) return;
+        using var d = _d = new E2EDaemon(output, "j2b-stockstart-");
+        var starter = StockStarter(d.Dir);
+        try
+        {
+            // what the init scripts run: fail2ban-client start (background server, configured over the socket)
+            var start = await StockAsync(starter, "-x", "start");
+            Assert.Equal(0, start.Code);
+            var status = await AssertSameAsync(starter, "status", Jail);
+            Assert.Contains("File list:\t" + d.LogFile, status);
+            Assert.Contains("Actions", status);
+            Assert.Contains("The jail e2e has the following actions:\ne2e-file", await AssertSameAsync(starter, "get", Jail, "actions"));
+
+            // a run-time regex: the next line read is matched with it (maxretry 2)
+            var add = await StockAsync(starter, "set", Jail, "addfailregex", @"^\s*bad password from <HOST>$");
+            Assert.Equal(0, add.Code);
+            Assert.Contains("`- [1]: ^\\s*bad password from ", add.Out);
+            await AssertSameAsync(starter, "get", Jail, "failregex");
+            var now = DateTime.Now.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+            File.AppendAllLines(d.LogFile, [$"{now} bad password from 192.0.2.77", $"{now} bad password from 192.0.2.77"]);
+            await d.WaitFor(() => Task.FromResult(d.ActionsContain("ban 192.0.2.77")), "the ban found by the added regex");
+
+            // an action property set at run time is used by the next command
+            var set = await StockAsync(starter, "set", Jail, "action", "e2e-file", "actionban", $"echo \"changed <ip>\" >> {d.ActionsFile}");
+            Assert.Equal(0, set.Code);
+            Assert.Equal(0, (await StockAsync(starter, "set", Jail, "banip", "192.0.2.78")).Code);
+            await d.WaitFor(() => Task.FromResult(d.ActionsContain("changed 192.0.2.78")), "the changed actionban");
+
+            // reload: the stock client sends the re-read configuration as a stream; the server (started
+            // without -c) applies it rather than reading /etc/fail2ban
+            File.WriteAllText(Path.Combine(d.Conf, "jail.local"), $"[{Jail}]\nmaxretry = 7\n");
+            Assert.Equal("OK\n", (await StockAsync(starter, "reload")).Out);
+            Assert.Equal("7\n", (await AssertSameAsync(starter, "get", Jail, "maxretry")));
+            Assert.Contains("Jail list:\te2e\n", await AssertSameAsync(starter, "status"));
+            Assert.Contains("192.0.2.77", await AssertSameAsync(starter, "get", Jail, "banned"));
+
+            Assert.Equal("Shutdown successful\n", (await StockAsync(starter, "stop")).Out);
+        }
+        finally
+        {
+            KillByPidFile(Path.Combine(d.Dir, "pid"));
+        }
+    }
+
+    /// <summary>
+    /// status --all and stats are fail2ban 1.1 commands. fail2ban 1.0.2's server answers them with
+    /// "Sorry but the jail '--all' does not exist" / "Invalid command" (recorded); j2b-server answers them
+    /// in 1.1's shape on purpose, so the stock 1.0.2 client gets a reply its beautifier does not know and
+    /// prints it raw, with exit code 0. j2b-client prints them as fail2ban 1.1's client does.
+    /// </summary>
+    [Fact]
+    public async Task Stock_1_0_2_client_on_status_all_and_stats_gets_our_1_1_replies()
+    {
+        if (!CanRun(out var stock)) return;
+        using var d = _d = new E2EDaemon(output, "j2b-stockall-");
+        await d.StartAsync();
+        var all = await StockAsync(stock, "status", "--all");
+        Assert.Equal(0, all.Code);
+        Assert.Contains("Number of jail", all.Out);
+        Assert.DoesNotContain("does not exist", all.Out);
+        var stats = await StockAsync(stock, "stats");
+        Assert.Equal(0, stats.Code);
+        Assert.Contains("'e2e'", stats.Out);
+        Assert.DoesNotContain("Invalid command", stats.Out);
+        var ours = await OursAsync("status", "--all");
+        Assert.Contains("`- Status for the jails:\n   `- Jail: e2e\n", ours.Out);
+        await d.StopAsync();
+    }
 }

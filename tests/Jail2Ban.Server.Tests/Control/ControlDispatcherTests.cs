@@ -154,6 +154,16 @@ public sealed class ControlDispatcherTests
     }
 
     [Fact]
+    public async Task A_failing_reload_stream_aborts_instead_of_ending()
+    {
+        var (d, f) = Make();
+        var reply = await d.DispatchAsync(["reload", "--all", new List<object?>(),
+            new List<object?> { new List<object?> { "set", "test", "maxretry", "9" }, new List<object?> { "set", "nosuch", "maxretry", "1" } }]);
+        Assert.True(reply.IsError);
+        Assert.Equal(["reload begin --all []", "reload abort"], f.Calls);
+    }
+
+    [Fact]
     public async Task ClientReloadAsksTheDaemonToReadItsConfiguration()
     {
         var (d, f) = Make();

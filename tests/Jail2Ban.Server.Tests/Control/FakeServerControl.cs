@@ -128,6 +128,7 @@ public sealed class FakeServerControl : IServerControl
     public void SetDbPurgeAge(string value) => DbPurgeAge = Seconds(value);
     public void ReloadJails(string jailOrAll, IReadOnlyList<string> options, bool begin) =>
         Calls.Add($"reload {(begin ? "begin" : "end")} {jailOrAll} [{string.Join(",", options)}]");
+    public void AbortReload() => Calls.Add("reload abort");
     public void ReloadConfiguration(string jailOrAll, IReadOnlyList<string> options)
     {
         if (jailOrAll != "--all" && _jails.All(j => j.Name != jailOrAll))
