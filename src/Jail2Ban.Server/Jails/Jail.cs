@@ -488,9 +488,7 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
             var time = f.Time ?? now;
             var id = f.Id.IsAddress ? IPAddr.Parse(f.Id.Text) : IPAddr.FromRaw(f.Id.Text);
             var matches = f.Data.Matches.Select(m => MatchLine.Split(m.Prefix, m.DateText, m.Suffix));
-            var data = f.Data.Where(kv => kv.Value is string && kv.Key != "matches")
-                .Select(kv => new KeyValuePair<string, string?>(kv.Key, (string)kv.Value!));
-            var ticket = new Ticket(id, time, matches, data);
+            var ticket = Ticket.FromFailure(id, time, matches, f.Data);
             AddFailure(ticket, now);
         }
         if (now - _lastCleanup >= 5)
