@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using Jail2Ban.Core.Configuration;
 using Jail2Ban.Core.Filtering;
 using Jail2Ban.Core.Net;
 using Jail2Ban.Core.Time;
@@ -164,75 +164,7 @@ public sealed class Ticket
     }
 
     /// <summary>Python's <c>str()</c> of a list of strings: <c>['a', "o'b"]</c>.</summary>
-    internal static string PyStrList(IEnumerable<string> items)
-    {
-        var sb = new StringBuilder("[");
-        var first = true;
-        foreach (var s in items)
-        {
-            if (!first)
-            {
-                sb.Append(", ");
-            }
-
-            first = false;
-            AppendPyRepr(sb, s);
-        }
-
-        return sb.Append(']').ToString();
-    }
-
-    // Python's repr() of a str: single quotes unless the text has a single quote and no double
-    // quote; backslash, the quote, \t \n \r escaped; other non-printable code points as \x, \u, \U.
-    private static void AppendPyRepr(StringBuilder sb, string s)
-    {
-        var quote = s.Contains('\'') && !s.Contains('"') ? '"' : '\'';
-        sb.Append(quote);
-        foreach (var rune in s.EnumerateRunes())
-        {
-            var c = rune.Value;
-            switch (c)
-            {
-                case '\\':
-                    sb.Append("\\\\");
-                    break;
-                case '\n':
-                    sb.Append("\\n");
-                    break;
-                case '\r':
-                    sb.Append("\\r");
-                    break;
-                case '\t':
-                    sb.Append("\\t");
-                    break;
-                default:
-                    if (c == quote)
-                    {
-                        sb.Append('\\').Append(quote);
-                    }
-                    else if (c < 0x20 || c is >= 0x7f and < 0xa1 || c == 0xad)
-                    {
-                        sb.Append("\\x").Append(c.ToString("x2", CultureInfo.InvariantCulture));
-                    }
-                    else if (c != ' ' && Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Surrogate
-                             or UnicodeCategory.OtherNotAssigned or UnicodeCategory.LineSeparator
-                             or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Format
-                             or UnicodeCategory.PrivateUse or UnicodeCategory.SpaceSeparator)
-                    {
-                        sb.Append(c <= 0xffff ? "\\u" + c.ToString("x4", CultureInfo.InvariantCulture)
-                            : "\\U" + c.ToString("x8", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        sb.Append(rune.ToString());
-                    }
-
-                    break;
-            }
-        }
-
-        sb.Append(quote);
-    }
+    internal static string PyStrList(IEnumerable<string> items) => PyRepr.Repr(items.ToList());
 
     public IPAddr Id { get; }
 
