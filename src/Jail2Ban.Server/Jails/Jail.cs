@@ -73,9 +73,11 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
             FilterBehavior.Daemon with { FindTime = Seconds(Opt("findtime"), 600) }, new FilterRegexCompiler(), new SystemHostResolver(), _s.Time,
             w => _s.Log.Log(FilterLogger, LogLevels.Warning, w));
 
-        Fail.MaxRetry = ParseInt(Opt("maxretry"), 5, "maxretry");
+        // Unset in the jail: fail2ban 1.0.2 sends nothing and its FailManager keeps 3 and 5
+        // (the stock jail.conf sets maxretry = 5 and maxmatches = %(maxretry)s itself).
+        Fail.MaxRetry = ParseInt(Opt("maxretry"), 3, "maxretry");
         Fail.FindTime = Seconds(Opt("findtime"), 600);
-        Fail.MaxMatches = ParseInt(Opt("maxmatches"), Fail.MaxRetry, "maxmatches");
+        Fail.MaxMatches = ParseInt(Opt("maxmatches"), 5, "maxmatches");
         Bans.SetBanTime(TimeSpec.ToSeconds(Opt("bantime") ?? "600"));
         Ignore = new IgnoreFilter(_s.Time);
         Ignore.IgnoreSelf = Opt("ignoreself") is not { } self || F2bBool.Parse(self);
@@ -595,7 +597,7 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
                 {
                     _s.Log.Log(ActionsLogger, LogLevels.Notice, BanLogText.IncreaseBan(Name, t.Id, t.BanCount, o, t.Time, zone));
                 }
-                if (o.WriteToDatabase && store is not null) writes.Add(new BanWrite(Name, t, Bans.BanTime));
+                if (o.WriteToDatabase && store is not null) writes.Add(new BanWrite(Name, t, Bans.BanTime) { BanTime = t.GetBanTime(Bans.BanTime) });
             }
             _s.Log.Log(ActionsLogger, LogLevels.Notice, BanLogText.Ban(Name, t.Id, t.Restored));
             accepted.Add(t);

@@ -361,8 +361,8 @@ public sealed partial class DatabaseOracleTests(ITestOutputHelper output) : IDis
         // Client replies: equal, except the times of the bans made by hand in "inc" (now-based).
         foreach (var (k, v) in f2b.Replies)
         {
-            var a = v;
-            var b = j2b.Replies[k];
+            var a = Manual(v);
+            var b = Manual(j2b.Replies[k]);
             if (k.StartsWith("get inc", StringComparison.Ordinal))
             {
                 a = DateTimeText().Replace(a, "T");
@@ -408,8 +408,9 @@ public sealed partial class DatabaseOracleTests(ITestOutputHelper output) : IDis
             await cmd(["get", "sshd", "banip", "--with-time"]),
             await cmd(["get", "many", "banip", "--with-time"]),
         });
-        Assert.Equal(Manual(j2b.Replies["get sshd banip --with-time"]), Manual(restoredByF2b[1]));
-        Assert.Equal(j2b.Replies["get many banip --with-time"], restoredByF2b[2]);
+        Assert.Equal(SshdBanned(j2b.Replies["banned"]), Items(restoredByF2b[0]));
+        Assert.Contains("'192.0.2.10 \\t", restoredByF2b[1], StringComparison.Ordinal);
+        Assert.Contains("'203.0.113.9 \\t", restoredByF2b[2], StringComparison.Ordinal);
 
         // j2b restores fail2ban's database: tickets carry users, matches and failures as stored.
         using (var store = BanStore.Open(f2bDb))
@@ -433,8 +434,12 @@ public sealed partial class DatabaseOracleTests(ITestOutputHelper output) : IDis
             await cmd(["get", "sshd", "banip", "--with-time"]),
             await cmd(["get", "many", "banip", "--with-time"]),
         });
-        Assert.Equal(Manual(f2b.Replies["get sshd banip --with-time"]), Manual(restoredByJ2b[1]));
-        Assert.Equal(f2b.Replies["get many banip --with-time"], restoredByJ2b[2]);
+        // Both read the other's rows the same way (in memory a prolonged ban showed 3603 s; the
+        // rows, as in fail2ban, keep the bantime of the ban itself, so both restore 3600 s).
+        Assert.Equal(Manual(restoredByF2b[1]), Manual(restoredByJ2b[1]));
+        Assert.Equal(restoredByF2b[2], restoredByJ2b[2]);
+        Assert.Equal(SshdBanned(f2b.Replies["banned"]), Items(restoredByJ2b[0]));
+        Assert.Contains("'203.0.113.9 \\t", restoredByJ2b[1], StringComparison.Ordinal);
     }
 
     /// <summary>Hides the times of the bans made by hand (the database rounds them to the second).</summary>
@@ -442,6 +447,21 @@ public sealed partial class DatabaseOracleTests(ITestOutputHelper output) : IDis
 
     [GeneratedRegex(@"'(198\.51\.100\.7|2001:db8::99) \\t[^']*'")]
     private static partial Regex ManualBan();
+
+    private static List<string> Items(string pyList) => [.. PyItem().Matches(pyList).Select(m => m.Value).Order(StringComparer.Ordinal)];
+
+    /// <summary>The sshd IPs of a <c>banned</c> reply, sorted.</summary>
+    private static List<string> SshdBanned(string banned)
+    {
+        var m = SshdList().Match(banned);
+        Assert.True(m.Success, banned);
+        var items = Items(m.Groups[1].Value);
+        Assert.Equal(7, items.Count);
+        return items;
+    }
+
+    [GeneratedRegex(@"\{'sshd': \[([^\]]*)\]\}")]
+    private static partial Regex SshdList();
 
     private static double NowSeconds() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
 
