@@ -79,6 +79,9 @@ public sealed partial class DatabaseOracleTests(ITestOutputHelper output) : IDis
 
         File.WriteAllLines(LogFile, lines);
         File.WriteAllText(IncLog, "");
+        // an F-ID failure with a host besides: the ticket data gets "ip" (fail2ban writes str(IPAddr))
+        File.WriteAllLines(_dir.File("fid.log"), [.. Enumerable.Range(0, 2).Select(i =>
+            now.AddSeconds(i - 30).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " session s7 failed from 2001:db8::1")]);
     }
 
     private string WriteConf(string name, string db)
@@ -104,6 +107,10 @@ public sealed partial class DatabaseOracleTests(ITestOutputHelper output) : IDis
             dbfile = {db}
             dbpurgeage = 1d
             dbmaxmatches = 4
+            """);
+        File.WriteAllText(Path.Combine(conf, "filter.d", "fid.conf"), """
+            [Definition]
+            failregex = ^\s*session <F-ID>\S+</F-ID> failed from <HOST>$
             """);
         File.WriteAllText(Path.Combine(conf, "action.d", "noop.conf"), """
             [Definition]
@@ -139,6 +146,11 @@ public sealed partial class DatabaseOracleTests(ITestOutputHelper output) : IDis
             bantime = 2
             bantime.increment = true
             bantime.overalljails = true
+            [fid]
+            enabled = true
+            filter = fid
+            logpath = {_dir.File("fid.log")}
+            maxretry = 2
             """);
         return conf;
     }
