@@ -1,3 +1,6 @@
+using System.Globalization;
+using Jail2Ban.Core.Configuration;
+using Jail2Ban.Core.Filtering;
 using Jail2Ban.Core.Net;
 using Jail2Ban.Core.Time;
 
@@ -39,6 +42,11 @@ public sealed class Ticket
 {
     private List<MatchLine> _matches;
 
+    // Data values that stay shared with the filter after the ticket is made: fail2ban's `users`
+    // set belongs to the connection's mlfid cache entry, so users seen on that connection after
+    // the first failure (still before the ban is stored) end up in the database too.
+    private Dictionary<string, IReadOnlyCollection<string>>? _liveSets;
+
     /// <param name="id">failure ID (IP, subnet or raw ID).</param>
     /// <param name="time">time of the failure (from the log line) or of the ban.</param>
     /// <param name="matches">matched lines.</param>
@@ -68,6 +76,95 @@ public sealed class Ticket
         Attempts = failures;
         Retry = failures;
     }
+
+    /// <summary>
+    /// A ticket for a failure the filter found (fail2ban's <c>FailTicket(ip, time, data=fail)</c>):
+    /// every non-null value of the failure data is kept, in order. Strings as they are; a set of
+    /// strings (<c>users</c>) stays live and is stored as Python's <c>str(list(set))</c>, as
+    /// fail2ban's JSON adapter writes it; other values (the <c>ip</c> address of an F-ID failure)
+    /// as their text, as Python's <c>str()</c> does. Lists of lines (<c>nofail-matches</c>) are
+    /// dropped: they never reach a failure that counts.
+    /// </summary>
+    public static Ticket FromFailure(IPAddr id, double time, IEnumerable<MatchLine>? matches, IEnumerable<KeyValuePair<string, object?>> data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var t = new Ticket(id, time, matches);
+        foreach (var (k, v) in data)
+        {
+            if (k is "matches" or "failures")
+            {
+                continue;
+            }
+
+            switch (v)
+            {
+                case null:
+                    break;
+                case string s:
+                    t.Data[k] = s;
+                    break;
+                case IReadOnlyCollection<string> set:
+                    (t._liveSets ??= new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.Ordinal))[k] = set;
+                    t.Data[k] = PyStrList(Snapshot(set, []) ?? []);
+                    break;
+                case FailureId fid:
+                    t.Data[k] = fid.Text;
+                    break;
+                case System.Collections.IEnumerable:
+                    break;
+                case IFormattable f:
+                    t.Data[k] = f.ToString(null, CultureInfo.InvariantCulture);
+                    break;
+                default:
+                    t.Data[k] = v.ToString() ?? string.Empty;
+                    break;
+            }
+        }
+
+        return t;
+    }
+
+    /// <summary>
+    /// The data as the database stores it (after <c>matches</c> and <c>failures</c>): <see cref="Data"/>
+    /// in order, with live sets rendered as they are now (fail2ban serialises the shared set when it
+    /// writes the ban).
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, string>> StoredData()
+    {
+        foreach (var (k, v) in Data)
+        {
+            if (_liveSets is not null && _liveSets.TryGetValue(k, out var set))
+            {
+                var now = Snapshot(set, null);
+                yield return new(k, now is null ? v : PyStrList(now));
+            }
+            else
+            {
+                yield return new(k, v);
+            }
+        }
+    }
+
+    // The filter thread may add to the set while the actions thread stores the ban: copy with a
+    // few retries; null when every try met a concurrent change (the caller keeps the old text).
+    private static List<string>? Snapshot(IReadOnlyCollection<string> set, List<string>? fallback)
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            try
+            {
+                return [.. set];
+            }
+            catch (Exception e) when (e is InvalidOperationException or IndexOutOfRangeException or ArgumentException)
+            {
+            }
+        }
+
+        return fallback;
+    }
+
+    /// <summary>Python's <c>str()</c> of a list of strings: <c>['a', "o'b"]</c>.</summary>
+    internal static string PyStrList(IEnumerable<string> items) => PyRepr.Repr(items.ToList());
 
     public IPAddr Id { get; }
 

@@ -85,9 +85,11 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
             }
         }
 
-        Fail.MaxRetry = ParseInt(Opt("maxretry"), 5, "maxretry");
+        // Unset in the jail: fail2ban 1.0.2 sends nothing and its FailManager keeps 3 and 5
+        // (the stock jail.conf sets maxretry = 5 and maxmatches = %(maxretry)s itself).
+        Fail.MaxRetry = ParseInt(Opt("maxretry"), 3, "maxretry");
         Fail.FindTime = Seconds(Opt("findtime"), 600);
-        Fail.MaxMatches = ParseInt(Opt("maxmatches"), Fail.MaxRetry, "maxmatches");
+        Fail.MaxMatches = ParseInt(Opt("maxmatches"), 5, "maxmatches");
         Bans.SetBanTime(TimeSpec.ToSeconds(Opt("bantime") ?? "600"));
         Ignore = new IgnoreFilter(_s.Time);
         Ignore.IgnoreSelf = Opt("ignoreself") is not { } self || F2bBool.Parse(self);
@@ -680,9 +682,7 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
             var time = f.Time ?? now;
             var id = f.Id.IsAddress ? IPAddr.Parse(f.Id.Text) : IPAddr.FromRaw(f.Id.Text);
             var matches = f.Data.Matches.Select(m => MatchLine.Split(m.Prefix, m.DateText, m.Suffix));
-            var data = f.Data.Where(kv => kv.Value is string && kv.Key != "matches")
-                .Select(kv => new KeyValuePair<string, string?>(kv.Key, (string)kv.Value!));
-            var ticket = new Ticket(id, time, matches, data);
+            var ticket = Ticket.FromFailure(id, time, matches, f.Data);
             AddFailure(ticket, now);
         }
         if (now - _lastCleanup >= 5)
@@ -789,7 +789,7 @@ internal sealed class Jail : IActionJailContext, IAsyncDisposable
                 {
                     _s.Log.Log(ActionsLogger, LogLevels.Notice, BanLogText.IncreaseBan(Name, t.Id, t.BanCount, o, t.Time, zone));
                 }
-                if (o.WriteToDatabase && store is not null) writes.Add(new BanWrite(Name, t, Bans.BanTime));
+                if (o.WriteToDatabase && store is not null) writes.Add(new BanWrite(Name, t, Bans.BanTime) { BanTime = t.GetBanTime(Bans.BanTime) });
             }
             _s.Log.Log(ActionsLogger, LogLevels.Notice, BanLogText.Ban(Name, t.Id, t.Restored));
             accepted.Add(t);

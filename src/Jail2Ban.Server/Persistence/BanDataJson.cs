@@ -71,7 +71,7 @@ internal static class BanDataJson
         }
 
         sb.Append("\"failures\": ").Append(ticket.Attempts.ToString(CultureInfo.InvariantCulture));
-        foreach (var (k, v) in ticket.Data)
+        foreach (var (k, v) in ticket.StoredData())
         {
             sb.Append(", ");
             AppendString(sb, k);

@@ -8,7 +8,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Jail2Ban.Server.Persistence;
 
 /// <summary>One ban to write in a bulk <see cref="BanStore.AddBans"/>.</summary>
-public sealed record BanWrite(string Jail, Ticket Ticket, long JailBanTime);
+public sealed record BanWrite(string Jail, Ticket Ticket, long JailBanTime)
+{
+    /// <summary>The ticket's bantime when it was banned: a later ticket of the same batch may
+    /// prolong the ban in memory, but fail2ban's row keeps the value of the ban itself.</summary>
+    public double? BanTime { get; init; }
+}
 
 /// <summary>What <see cref="BanStore.Purge"/> removed and whether the file was compacted.</summary>
 public sealed record PurgeResult(int Bans, int Bips, int Jails, bool Vacuumed);
@@ -247,7 +252,7 @@ public sealed partial class BanStore : IDisposable
             foreach (var w in bans)
             {
                 var t = w.Ticket;
-                var bt = t.GetBanTime(w.JailBanTime);
+                var bt = w.BanTime ?? t.GetBanTime(w.JailBanTime);
                 object[] values =
                 [
                     w.Jail,
