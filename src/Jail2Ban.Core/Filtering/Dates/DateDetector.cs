@@ -576,7 +576,7 @@ public sealed class DateDetector
         string key = ignoreBySearch < templates.Count ? templates[ignoreBySearch].Template.Name : "";
         if (!scanGates.TryGetValue(key, out var gate))
         {
-            gate = DateScanGate.Build(templates.Where((e, j) => j != ignoreBySearch).Select(e => e.Template.DotNetPattern));
+            gate = factory.ScanGate(templates.Where((e, j) => j != ignoreBySearch).Select(e => e.Template));
             scanGates[key] = gate;
         }
         return gate is null || gate.IsMatch(line);

@@ -83,6 +83,16 @@ public sealed class DateScanGateTests
     }
 
     [Fact]
+    public void OneGatePerTemplateSetWhateverTheOrder()
+    {
+        var f = new DateTemplateFactory(2026);
+        var gate = f.ScanGate(f.DefaultAll);
+        Assert.NotNull(gate);
+        Assert.Same(gate, f.ScanGate(f.DefaultAll.Reverse()));
+        Assert.NotSame(gate, f.ScanGate(f.DefaultAll.Skip(1)));
+    }
+
+    [Fact]
     public void GateRefusesPatternsItCannotLoosen()
     {
         Assert.Null(DateScanGate.Superset(@"(?<x>a)(?!b)"));
