@@ -27,6 +27,7 @@ SHIPPED_REGEXES := src/Jail2Ban.Core/Filtering/Generated/ShippedRegexes.g.cs
 
 regexgen:
 	$(DOTNET) run --project tools/FilterRegexGen -c $(CONFIG) -- filter.d $(SHIPPED_REGEXES)
+	$(DOTNET) run --project tools/FilterRegexGen -c $(CONFIG) --no-build -- --dates src/Jail2Ban.Core/Filtering/Dates/DefaultDateRegexes.g.cs
 	@touch $(SHIPPED_REGEXES)
 
 $(SHIPPED_REGEXES): $(wildcard filter.d/*.conf)

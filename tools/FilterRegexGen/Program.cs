@@ -3,11 +3,28 @@
 // Why a tool and not a Roslyn generator: generators do not see each other's output, so a generator emitting
 // [GeneratedRegex] methods would leave them unimplemented; the file has to exist before the compiler runs.
 // Usage: FilterRegexGen [--list] [filter.d dir] [output file]   |   FilterRegexGen --measure [filter.d dir]   (defaults: the repo's own, found from the current directory)
+//        FilterRegexGen --dates [output file]: the default date templates' regexes (Filtering/Dates/DefaultDateRegexes.g.cs)
 using Jail2Ban.Core.Configuration;
 using Jail2Ban.Core.Filtering;
+using Jail2Ban.Core.Filtering.Dates;
 using Jail2Ban.Core.Filtering.Generated;
 
 bool list = args.Contains("--list");
+if (args.Contains("--dates"))
+{
+    // Base year = this year: the file then covers the %ExY patterns of the next YearsCovered years.
+    var rest = args.Where(a => a != "--dates").ToArray();
+    string datesOut = rest.Length > 0 ? rest[0]
+        : Path.Combine(FindRoot(Directory.GetCurrentDirectory()), "src", "Jail2Ban.Core", "Filtering", "Dates", "DefaultDateRegexes.g.cs");
+    string datesText = DefaultDateRegexSource.Render(DateTime.Now.Year);
+    bool datesSame = File.Exists(datesOut) && File.ReadAllText(datesOut) == datesText;
+    if (!datesSame)
+    {
+        File.WriteAllText(datesOut, datesText);
+    }
+    Console.WriteLine($"{datesOut}: {DefaultDateRegexSource.Collect(DateTime.Now.Year).Count} default date regexes{(datesSame ? " (unchanged)" : "")}");
+    return 0;
+}
 if (args.Contains("--measure"))
 {
     return Measure(args.Where(a => a != "--measure").ToArray());

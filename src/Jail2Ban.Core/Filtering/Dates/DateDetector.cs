@@ -476,10 +476,11 @@ public sealed class DateDetector
             }
         }
 
-        // 2. Scan all templates.
+        // 2. Scan all templates (unless the gate proves none but the one skipped can match: same result).
         if (match is null)
         {
-            for (i = 0; i < templates.Count; i++)
+            int start = ScanMayMatch(line, ignoreBySearch) ? 0 : templates.Count;
+            for (i = start; i < templates.Count; i++)
             {
                 if (i == ignoreBySearch)
                 {
@@ -552,6 +553,33 @@ public sealed class DateDetector
         }
         lastTemplIdx = i;
         return (match, entry);
+    }
+
+    // --- Scan gate (see DateScanGate): per skipped template (by name; "" = none), built once the scan is hot ---
+    private readonly Dictionary<string, Regex?> scanGates = new(StringComparer.Ordinal);
+    private int fullScans;
+
+    /// <summary>Full scans before a gate is built (a detector that rarely scans never pays for one); 0 = at once.</summary>
+    internal int GateAfterScans { get; init; } = 64;
+
+    /// <summary>False: never gate the scan (the differential tests' reference).</summary>
+    internal bool UseScanGate { get; init; } = true;
+
+    /// <summary>False only when some template other than the skipped one could match <paramref name="line"/>: see <see cref="DateScanGate"/>.</summary>
+    private bool ScanMayMatch(string line, int ignoreBySearch)
+    {
+        if (!UseScanGate || fullScans < GateAfterScans)
+        {
+            fullScans++;
+            return true;
+        }
+        string key = ignoreBySearch < templates.Count ? templates[ignoreBySearch].Template.Name : "";
+        if (!scanGates.TryGetValue(key, out var gate))
+        {
+            gate = factory.ScanGate(templates.Where((e, j) => j != ignoreBySearch).Select(e => e.Template));
+            scanGates[key] = gate;
+        }
+        return gate is null || gate.IsMatch(line);
     }
 
     /// <summary>Bubble the winning template up (spec §3.3 "Reorder").</summary>

@@ -56,6 +56,10 @@ internal sealed class DateTemplate
         get
         {
             var r = regex ?? Build();
+            if (generated)
+            {
+                return r;
+            }
             // Racy counting is fine: promotion happening a little early or twice is harmless.
             if (uses < CompileAfterUses && ++uses == CompileAfterUses)
             {
@@ -73,11 +77,27 @@ internal sealed class DateTemplate
     private const RegexOptions Options = RegexOptions.CultureInvariant;
     internal const int CompileAfterUses = 512;
     private volatile Regex? regex;
+    private volatile bool generated;
+
+    /// <summary>True once <see cref="Build"/> found the pattern in DefaultDateRegexes.g.cs.</summary>
+    internal bool IsGenerated => generated;
     private int uses;
 
-    /// <summary>Builds the (interpreted) regex now; throws ArgumentException for an invalid pattern.</summary>
+    /// <summary>J2B_NO_GENERATED_REGEX=1 compiles the default templates at run time too (to measure the difference).</summary>
+    private static readonly bool UseGenerated = Environment.GetEnvironmentVariable("J2B_NO_GENERATED_REGEX") != "1";
+
+    /// <summary>
+    /// Builds the regex now: the build-time one of DefaultDateRegexes.g.cs when the pattern is a default template's
+    /// (same pattern, same options: the same regex), otherwise an interpreted one; throws ArgumentException for an invalid pattern.
+    /// </summary>
     internal Regex Build()
     {
+        if (UseGenerated && DefaultDateRegexes.Lookup(DotNetPattern) is { } g)
+        {
+            generated = true;
+            regex = g;
+            return g;
+        }
         var r = new Regex(DotNetPattern, Options);
         Interlocked.CompareExchange(ref regex, r, null);
         return regex!;

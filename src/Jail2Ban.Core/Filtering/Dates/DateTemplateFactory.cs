@@ -110,6 +110,18 @@ internal sealed partial class DateTemplateFactory
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTemplate> cache = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTemplate> weighted = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Regex?>> scanGates = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The scan gate (see <see cref="DateScanGate"/>) for a set of templates, built once and shared by every detector
+    /// with that set (the jails of a server using the default templates): a regex is safe to use from several threads.
+    /// </summary>
+    internal Regex? ScanGate(IEnumerable<DateTemplate> templates)
+    {
+        var patterns = templates.Select(t => t.DotNetPattern).Order(StringComparer.Ordinal).ToList();
+        return scanGates.GetOrAdd(string.Join('\n', patterns),
+            _ => new Lazy<Regex?>(() => DateScanGate.Build(patterns), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+    }
 
     /// <summary>
     /// The template for a custom entry once fail2ban's default templates exist in the process:
