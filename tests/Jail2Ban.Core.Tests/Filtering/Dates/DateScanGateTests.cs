@@ -42,7 +42,8 @@ public sealed class DateScanGateTests
         return lines;
     }
 
-    public static TheoryData<int> Years() => new() { 2005, 2026, DateTime.Now.Year };
+    // 2005, 2026 and the current year (once: a duplicate case is dropped by xunit with a warning)
+    public static TheoryData<int> Years() => new(new[] { 2005, 2026, DateTime.Now.Year }.Distinct());
 
     [Theory]
     [MemberData(nameof(Years))]
