@@ -381,6 +381,22 @@ public sealed partial class DatabaseOracleTests(ITestOutputHelper output) : IDis
                 b = DateTimeText().Replace(b, "T");
             }
 
+            if (k == "status many")
+            {
+                // "many" has bantime.increment, so fail2ban 1.0.2's observer thread sees every failure too and,
+                // for an address that already has a ban of this jail in the database, adds it once more
+                // (observer.py failureFound -> addFailure(observed=True), which counts in "Total failed").
+                // For the failure that follows the ban of 203.0.113.9 this depends on thread timing: if the
+                // observer gets to it before the actions thread has written the ban, nothing is added. Seen
+                // once in a full parallel test run: fail2ban 21, j2b 22 (runs alone: equal). So fail2ban's
+                // count may be lower than ours, never higher.
+                var ft = TotalFailed(a);
+                var jt = TotalFailed(b);
+                Assert.True(ft <= jt && jt - ft <= 2, $"Total failed in 'many': fail2ban {ft}, j2b {jt}");
+                a = TotalFailedText().Replace(a, "('Total failed', N)");
+                b = TotalFailedText().Replace(b, "('Total failed', N)");
+            }
+
             Assert.True(a == b, $"reply to '{k}':\n fail2ban: {v}\n j2b:      {j2b.Replies[k]}");
         }
 
@@ -490,4 +506,10 @@ public sealed partial class DatabaseOracleTests(ITestOutputHelper output) : IDis
         await Task.Delay(1500);
         return await cmd(c);
     }
+
+    private static int TotalFailed(string statusReply) =>
+        int.Parse(TotalFailedText().Match(statusReply).Groups[1].Value, CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"\('Total failed', (\d+)\)")]
+    private static partial Regex TotalFailedText();
 }
