@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Jail2Ban.Client;
 
 namespace Jail2Ban.Cli.Tests.Client;
 
@@ -36,6 +38,49 @@ internal static partial class ClientFixtures
     /// <summary>The fail regex as the real server reported it (its expansion is the filter area's job).</summary>
     public static string RecordedFailRegex() =>
         File.ReadAllLines(Path.Combine(GoldenDir, "get_failregex.out"))[1]["`- [0]: ".Length..];
+
+    /// <summary>j2b-client's code, in process, against <paramref name="sock"/>.</summary>
+    public static async Task<(int Rc, string Out, string Err)> RunJ2bClient(string sock, string[] args)
+    {
+        var stdout = new StringWriter { NewLine = "\n" };
+        var stderr = new StringWriter { NewLine = "\n" };
+        var rc = await ClientCommandLine.RunAsync(["-s", sock, .. args], stdout, stderr, dump: null, CancellationToken.None);
+        return (rc, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>A Python fail2ban-client (<paramref name="client"/>, with <paramref name="pythonPath"/> when it is not the installed one).</summary>
+    public static async Task<(int Rc, string Out, string Err)> RunPythonClient(string client, string? pythonPath, string confDir, string sock, string[] args)
+    {
+        var psi = new ProcessStartInfo(pythonPath is null ? client : "python3")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (pythonPath is not null)
+        {
+            psi.Environment["PYTHONPATH"] = pythonPath;
+            psi.ArgumentList.Add(client);
+        }
+        foreach (var a in (string[])["-c", confDir, "-s", sock, .. args])
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var o = p.StandardOutput.ReadToEndAsync();
+        var e = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        return (p.ExitCode, await o, await e);
+    }
+
+    /// <summary>One recorded case against what a client printed: exit code, stdout, normalised stderr.</summary>
+    public static void Compare(Case c, int rc, string stdout, string stderr, List<string> mismatches)
+    {
+        if (rc != c.ExitCode)
+            mismatches.Add($"{c.Name}: exit {rc}, expected {c.ExitCode}");
+        if (stdout != c.Stdout)
+            mismatches.Add($"{c.Name}: stdout\n--- got ---\n{stdout}--- expected ---\n{c.Stdout}");
+        var err = NormalizeStderr(stderr);
+        if (err != (c.Stderr ?? ""))
+            mismatches.Add($"{c.Name}: stderr\n--- got ---\n{err}--- expected ---\n{c.Stderr}");
+    }
 
     /// <summary>Same normalisation as record.sh: time stamp and pid of the client log line.</summary>
     public static string NormalizeStderr(string text) =>

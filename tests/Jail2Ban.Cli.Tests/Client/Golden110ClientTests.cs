@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using Jail2Ban.Client;
 using Jail2Ban.Server.Control;
 using Jail2Ban.Server.Tests.Control;
 
@@ -46,12 +44,7 @@ public sealed class Golden110ClientTests : IAsyncLifetime
             await using var listener = new ControlListener(new ControlListenerOptions(Sock), new ControlDispatcher(fake));
             listener.Start();
             var (rc, stdout, stderr) = await client(Sock, c.Args);
-            if (rc != c.ExitCode)
-                mismatches.Add($"{c.Name}: exit {rc}, expected {c.ExitCode}");
-            if (stdout != c.Stdout)
-                mismatches.Add($"{c.Name}: stdout\n--- got ---\n{stdout}--- expected ---\n{c.Stdout}");
-            if (stderr.Length > 0)
-                mismatches.Add($"{c.Name}: unexpected stderr\n{stderr}");
+            ClientFixtures.Compare(c, rc, stdout, stderr, mismatches);
         }
         return mismatches;
     }
@@ -59,13 +52,7 @@ public sealed class Golden110ClientTests : IAsyncLifetime
     [Fact]
     public async Task J2bClientPrintsWhatFail2ban110Printed()
     {
-        var mismatches = await Replay(async (sock, args) =>
-        {
-            var stdout = new StringWriter { NewLine = "\n" };
-            var stderr = new StringWriter { NewLine = "\n" };
-            var rc = await ClientCommandLine.RunAsync(["-s", sock, .. args], stdout, stderr, dump: null, CancellationToken.None);
-            return (rc, stdout.ToString(), stderr.ToString());
-        });
+        var mismatches = await Replay(ClientFixtures.RunJ2bClient);
         Assert.True(mismatches.Count == 0, string.Join("\n\n", mismatches));
     }
 
@@ -75,22 +62,8 @@ public sealed class Golden110ClientTests : IAsyncLifetime
         var client = Path.Combine(Fail2ban110, "usr", "bin", "fail2ban-client");
         if (!File.Exists(client))
             return; // 1.1.0 not unpacked on this machine (scripts/fetch-fail2ban-1.1.0): j2b-client's replay above still runs
-        var mismatches = await Replay(async (sock, args) =>
-        {
-            var psi = new ProcessStartInfo("python3")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            psi.Environment["PYTHONPATH"] = Path.Combine(Fail2ban110, "usr", "lib", "python3", "dist-packages");
-            foreach (var a in (string[])[client, "-c", _dir, "-s", sock, .. args])
-                psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            var o = p.StandardOutput.ReadToEndAsync();
-            var e = p.StandardError.ReadToEndAsync();
-            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            return (p.ExitCode, await o, await e);
-        });
+        var mismatches = await Replay((sock, args) => ClientFixtures.RunPythonClient(
+            client, Path.Combine(Fail2ban110, "usr", "lib", "python3", "dist-packages"), _dir, sock, args));
         Assert.True(mismatches.Count == 0, string.Join("\n\n", mismatches));
     }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using Jail2Ban.Client;
 using Jail2Ban.Server.Control;
 using Jail2Ban.Server.Tests.Control;
 
@@ -42,7 +40,7 @@ public sealed class GoldenClientTests : IAsyncLifetime
                 if (c.ServerDown)
                     continue;
                 var (rc, stdout, stderr) = await client(Sock, c.Args);
-                Compare(c, rc, stdout, stderr, mismatches);
+                ClientFixtures.Compare(c, rc, stdout, stderr, mismatches);
             }
         }
         Assert.True(fake.QuitRequested, "the 'stop' case must reach the daemon");
@@ -51,33 +49,16 @@ public sealed class GoldenClientTests : IAsyncLifetime
             foreach (var c in ClientFixtures.Cases().Where(c => c.ServerDown))
             {
                 var (rc, stdout, stderr) = await client(ClientFixtures.RecordedSocket, c.Args);
-                Compare(c, rc, stdout, stderr, mismatches);
+                ClientFixtures.Compare(c, rc, stdout, stderr, mismatches);
             }
         }
         return mismatches;
     }
 
-    private static void Compare(ClientFixtures.Case c, int rc, string stdout, string stderr, List<string> mismatches)
-    {
-        if (rc != c.ExitCode)
-            mismatches.Add($"{c.Name}: exit {rc}, expected {c.ExitCode}");
-        if (stdout != c.Stdout)
-            mismatches.Add($"{c.Name}: stdout\n--- got ---\n{stdout}--- expected ---\n{c.Stdout}");
-        var err = ClientFixtures.NormalizeStderr(stderr);
-        if (err != (c.Stderr ?? ""))
-            mismatches.Add($"{c.Name}: stderr\n--- got ---\n{err}--- expected ---\n{c.Stderr}");
-    }
-
     [Fact]
     public async Task J2bClientPrintsWhatFail2banClientPrinted()
     {
-        var mismatches = await Replay(async (sock, args) =>
-        {
-            var stdout = new StringWriter { NewLine = "\n" };
-            var stderr = new StringWriter { NewLine = "\n" };
-            var rc = await ClientCommandLine.RunAsync(["-s", sock, .. args], stdout, stderr, dump: null, CancellationToken.None);
-            return (rc, stdout.ToString(), stderr.ToString());
-        });
+        var mismatches = await Replay(ClientFixtures.RunJ2bClient);
         Assert.True(mismatches.Count == 0, string.Join("\n\n", mismatches));
     }
 
@@ -86,21 +67,7 @@ public sealed class GoldenClientTests : IAsyncLifetime
     {
         if (!File.Exists("/usr/bin/fail2ban-client"))
             return; // oracle not installed on this machine: nothing to compare with
-        var mismatches = await Replay(async (sock, args) =>
-        {
-            var psi = new ProcessStartInfo("/usr/bin/fail2ban-client")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            foreach (var a in (string[])["-c", _dir, "-s", sock, .. args])
-                psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            var o = p.StandardOutput.ReadToEndAsync();
-            var e = p.StandardError.ReadToEndAsync();
-            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            return (p.ExitCode, await o, await e);
-        });
+        var mismatches = await Replay((sock, args) => ClientFixtures.RunPythonClient("/usr/bin/fail2ban-client", null, _dir, sock, args));
         Assert.True(mismatches.Count == 0, string.Join("\n\n", mismatches));
     }
 }
