@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Jail2Ban.Server.Tests.Persistence;
 
 /// <summary>
@@ -8,7 +6,6 @@ namespace Jail2Ban.Server.Tests.Persistence;
 /// </summary>
 internal static class PersistenceFixtures
 {
-    private const string Python = "/usr/bin/python3";
 
     public const string OracleSkipped = "SKIPPED: fail2ban 1.0.2 (python3 module) is not installed; oracle comparison not run";
 
@@ -23,8 +20,7 @@ internal static class PersistenceFixtures
         return dst;
     }
 
-    public static bool OracleAvailable =>
-        File.Exists(Python) && File.Exists("/usr/lib/python3/dist-packages/fail2ban/server/database.py");
+    public static bool OracleAvailable => PythonOracle.Available("server/database.py");
 
     public static IReadOnlyList<string>? RunOracle(string script)
     {
@@ -33,32 +29,7 @@ internal static class PersistenceFixtures
             return null;
         }
 
-        var psi = new ProcessStartInfo(Python)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("-");
-        psi.Environment["TZ"] = "UTC";
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Write(script);
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000))
-        {
-            p.Kill(true);
-            throw new TimeoutException("python oracle did not finish");
-        }
-
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException("python oracle failed: " + stderr.Result);
-        }
-
-        return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return PythonOracle.Run(script, TimeSpan.FromSeconds(120));
     }
 
     /// <summary>Python prelude: quiet logging, MyTime pinned, a minimal jail object.</summary>
