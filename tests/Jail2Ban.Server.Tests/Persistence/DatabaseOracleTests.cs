@@ -413,7 +413,13 @@ public sealed partial class DatabaseOracleTests(ITestOutputHelper output) : IDis
         {
             var (f, j) = (fr[i], jr[i]);
             var what = $"row {i}: fail2ban {f}\n j2b {j}";
-            Assert.True((f.Table, f.Jail, f.Ip, f.BanTime, f.BanCount) == (j.Table, j.Jail, j.Ip, j.BanTime, j.BanCount), what);
+            Assert.True((f.Table, f.Jail, f.Ip, f.BanCount) == (j.Table, j.Jail, j.Ip, j.BanCount), what);
+            // Ours is the ban's own bantime. fail2ban 1.0.2 usually writes that too, but failures of the same
+            // address read after the ban in the same batch prolong the ticket in memory, and whether its
+            // actions thread writes the row before or after that depends on thread timing (seen in a full
+            // CI run: 3603 against 3600 for 203.0.113.9 in sshd, whose 4th-7th failures follow at 1 s steps).
+            // So fail2ban's value may exceed ours by those few seconds, never fall short of it.
+            Assert.True(f.BanTime == j.BanTime || (j.BanTime > 0 && f.BanTime - j.BanTime is > 0 and <= 10), what);
             if (f.TimeOfBan <= logEnd)
             {
                 Assert.True(f.TimeOfBan == j.TimeOfBan, what);
