@@ -26,7 +26,7 @@ public static class PyRepr
         {
             case null: sb.Append("None"); break;
             case bool b: sb.Append(b ? "True" : "False"); break;
-            case string s: AppendString(sb, s); break;
+            case string s: Jail2Ban.Shared.PyStringRepr.Append(sb, s); break;
             case long or int or short or byte or ulong or uint:
                 sb.Append(Convert.ToString(value, CultureInfo.InvariantCulture)); break;
             case System.Numerics.BigInteger bi: sb.Append(bi.ToString(CultureInfo.InvariantCulture)); break;
@@ -80,7 +80,7 @@ public static class PyRepr
                 break;
             default:
                 // Anything else (e.g. an IPAddress) goes over the wire as its string form.
-                AppendString(sb, value.ToString() ?? "");
+                Jail2Ban.Shared.PyStringRepr.Append(sb, value.ToString() ?? "");
                 break;
         }
     }
@@ -93,44 +93,6 @@ public static class PyRepr
                 sb.Append(", ");
             Append(sb, items[i]);
         }
-    }
-
-    private static void AppendString(StringBuilder sb, string s)
-    {
-        // Python prefers single quotes; it switches to double quotes only when the text contains a
-        // single quote and no double quote.
-        var quote = s.Contains('\'') && !s.Contains('"') ? '"' : '\'';
-        sb.Append(quote);
-        foreach (var rune in s.EnumerateRunes())
-        {
-            var c = rune.Value;
-            switch (c)
-            {
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                default:
-                    if (c == quote)
-                        sb.Append('\\').Append(quote);
-                    else if (c < 0x20 || c == 0x7f)
-                        sb.Append("\\x").Append(c.ToString("x2", CultureInfo.InvariantCulture));
-                    else if (c is >= 0x80 and < 0xa0)
-                        sb.Append("\\x").Append(c.ToString("x2", CultureInfo.InvariantCulture));
-                    else if (Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Surrogate
-                             or UnicodeCategory.OtherNotAssigned or UnicodeCategory.LineSeparator
-                             or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Format
-                             or UnicodeCategory.PrivateUse)
-                        sb.Append(c <= 0xffff ? "\\u" + c.ToString("x4", CultureInfo.InvariantCulture)
-                            : "\\U" + c.ToString("x8", CultureInfo.InvariantCulture));
-                    else if (c == 0xa0 || c == 0xad)
-                        sb.Append("\\x").Append(c.ToString("x2", CultureInfo.InvariantCulture));
-                    else
-                        sb.Append(rune.ToString());
-                    break;
-            }
-        }
-        sb.Append(quote);
     }
 
     /// <summary>Python's float repr: shortest round-trip digits, positional for 1e-4 &lt;= |x| &lt; 1e16.</summary>

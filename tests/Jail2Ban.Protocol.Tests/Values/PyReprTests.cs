@@ -16,11 +16,18 @@ public sealed class PyReprTests
         { "\u0001\u007f", "'\\x01\\x7f'" },
         { "grüße", "'grüße'" },
         { "\u00a0", "'\\xa0'" },
+        // Python's str.isprintable(): a space separator other than ' ' is escaped; a lone surrogate is kept as \ud800
+        { "\u3000\u2028\u0085", "'\\u3000\\u2028\\x85'" },
+        { "\U0001F600", "'\U0001F600'" },
     };
 
     [Theory]
     [MemberData(nameof(Strings))]
     public void StringReprMatchesPython(string value, string expected) => Assert.Equal(expected, PyRepr.Repr(value));
+
+    // A fact, not theory data: xunit's serialisation of theory arguments replaces a lone surrogate with U+FFFD.
+    [Fact]
+    public void LoneSurrogateIsEscapedAsPythonDoes() => Assert.Equal("'a\\ud800b'", PyRepr.Repr("a\ud800b"));
 
     [Theory]
     [InlineData(0.1, "0.1")]
