@@ -20,8 +20,42 @@ public sealed class Filter
     private readonly int _maxLines;
     private List<LineTuple> _lineBuffer = [];
     private double? _lastDate;
-    private string _lastTimeText = "";
+    // the last date text, cut out of its line only when a dateless line needs it
+    private string? _lastTimeText = "";
+    private string? _lastTimeLine;
+    private int _lastTimeStart, _lastTimeEnd;
     private bool _noTimeWarned;
+
+    // maxlines = 1: the buffer fail2ban would hold after the last line (see LineBuffer), kept as positions
+    private SingleBuffer _single = SingleBuffer.Empty;
+    private LineRef _singleLine;
+    private string _singleText = "";
+    private int _singleStart, _singleLength;
+    private LineRef? _processed;
+
+    private enum SingleBuffer
+    {
+        Empty,
+        Line,
+        Content,
+    }
+
+    /// <summary>
+    /// A line split around its date without the substrings: <see cref="LineTuple"/>(Line[..Start], DateText ??
+    /// Line[Start..End], Line[End..]). Most lines produce no failure, so the tuple is only built for those that do.
+    /// </summary>
+    private readonly record struct LineRef(string Line, int Start, int End, string? DateText)
+    {
+        public LineTuple ToTuple() => new(Line[..Start], DateText ?? Line[Start..End], Line[End..]);
+
+        /// <summary>Prefix + Suffix.</summary>
+        public string Text => Start == End ? Line : string.Concat(Line.AsSpan(0, Start), Line.AsSpan(End));
+
+        /// <summary>fail2ban's one-line buffer text: Prefix + Suffix + "\n".</summary>
+        public string BufferText() => string.Concat(Line.AsSpan(0, Start), Line.AsSpan(End), "\n");
+    }
+
+    private string LastTimeText => _lastTimeText ??= _lastTimeLine![_lastTimeStart.._lastTimeEnd];
 
     public Filter(FilterSettings options, IDateFinder dates, FilterBehavior? behavior = null,
         FilterRegexCompiler? compiler = null, IHostResolver? resolver = null, TimeProvider? clock = null,
@@ -70,11 +104,19 @@ public sealed class Filter
 
     private Match? _lastPrefMatch;
 
+    /// <summary>Tests: maxlines = 1 through the general (multi-line) code instead of its fast path, for differential checks.</summary>
+    internal bool GenericPath { get; set; }
+
     /// <summary>The multi-line buffer as it stands (a copy).</summary>
-    public IReadOnlyList<LineTuple> LineBuffer => [.. _lineBuffer];
+    public IReadOnlyList<LineTuple> LineBuffer => _maxLines > 1 || GenericPath ? [.. _lineBuffer] : _single switch
+    {
+        SingleBuffer.Line => [_singleLine.ToTuple()],
+        SingleBuffer.Content => [new LineTuple("", "", _singleText.Substring(_singleStart, _singleLength - 1))],
+        _ => [],
+    };
 
     /// <summary>The last processed line with its date text removed.</summary>
-    public string ProcessedLine { get; private set; } = "";
+    public string ProcessedLine => _processed is { } p ? p.Text : "";
 
     /// <summary>Processes one raw log line (no terminator). <paramref name="now"/> is epoch seconds.</summary>
     public IReadOnlyList<Failure> ProcessLine(string line, double now)
@@ -101,27 +143,29 @@ public sealed class Filter
     {
         bool noDate = false;
         double? date = null;
-        LineTuple tuple;
+        LineRef tuple;
         if (hit is { } h)
         {
-            string m = line.Substring(h.Start, h.End - h.Start);
-            tuple = new LineTuple(line[..h.Start], m, line[h.End..]);
-            if (m.Length > 0)
+            tuple = new LineRef(line, h.Start, h.End, null);
+            if (h.End > h.Start)
             {
                 if (h.Time is double t)
                 {
                     date = t;
-                    _lastTimeText = m;
+                    _lastTimeText = null;
+                    _lastTimeLine = line;
+                    _lastTimeStart = h.Start;
+                    _lastTimeEnd = h.End;
                     _lastDate = t;
                 }
                 else
                 {
-                    _warn?.Invoke($"findFailure failed to parse timeText: {m}");
+                    _warn?.Invoke($"findFailure failed to parse timeText: {line[h.Start..h.End]}");
                 }
             }
             else if (_lastDate is double ld && ld != 0 && ld > now - 60)
             {
-                tuple = new LineTuple("", _lastTimeText, line);
+                tuple = new LineRef(line, 0, 0, LastTimeText);
                 date = ld;
             }
             else
@@ -131,14 +175,14 @@ public sealed class Filter
         }
         else
         {
-            tuple = new LineTuple("", "", line);
+            tuple = new LineRef(line, 0, 0, "");
         }
         if (date is null)
         {
             noDate = true;
             if (_lastDate is double ld && ld != 0 && ld > now - 60)
             {
-                tuple = new LineTuple("", _lastTimeText, line);
+                tuple = new LineRef(line, 0, 0, LastTimeText);
                 date = ld;
             }
             else if (Behavior.CheckFindTime && InOperation)
@@ -154,10 +198,10 @@ public sealed class Filter
     {
         _lastTimeText = dateText;
         _lastDate = date;
-        return ProcessTuple(new LineTuple("", dateText, message), date, false, now);
+        return ProcessTuple(new LineRef(message, 0, 0, dateText), date, false, now);
     }
 
-    private IReadOnlyList<Failure> ProcessTuple(LineTuple tuple, double? date, bool noDate, double now)
+    private IReadOnlyList<Failure> ProcessTuple(LineRef tuple, double? date, bool noDate, double now)
     {
         if (Behavior.CheckFindTime && date is double d)
         {
@@ -174,8 +218,8 @@ public sealed class Filter
                 return [];
             }
         }
-        ProcessedLine = tuple.Text;
-        return FindFailure(tuple, date, noDate);
+        _processed = tuple;
+        return _maxLines > 1 || GenericPath ? FindFailure(tuple.ToTuple(), date, noDate) : FindFailureSingle(tuple, date, noDate);
     }
 
     private static string BufferText(List<LineTuple> lines)
@@ -198,7 +242,6 @@ public sealed class Filter
         // allocated with the first failure: most lines have none
         List<Failure>? failList = null;
         bool checkAll = Behavior.CheckAllRegex;
-        bool defRaw = Options.UseDns == UseDns.Raw || Behavior.ReturnRawHost;
         List<LineTuple> orgBuffer;
         if (_maxLines > 1)
         {
@@ -283,109 +326,252 @@ public sealed class Filter
                 _lineBuffer = unmatched;
                 buf = null;
             }
-            if (prefMatch is not null && preGroups is null)
-            {
-                preGroups = _pref!.GetGroups(prefMatch);
-                preGroups.Pop("content");
-            }
-            if (preGroups is { Count: > 0 })
-            {
-                var merged = preGroups.Copy();
-                foreach (var kv in fail)
-                {
-                    if (kv.Value is not null || !merged.ContainsKey(kv.Key))
-                    {
-                        merged[kv.Key] = kv.Value;
-                    }
-                }
-                fail = merged;
-            }
-            string? mlfid = fail.GetString("mlfid");
-            if (mlfid is not null)
-            {
-                fail = MergeFailure(mlfid, fail, matched);
-                if (fail.IsTruthy("nofail") && !checkAll)
-                {
-                    return (IReadOnlyList<Failure>?)failList ?? [];
-                }
-            }
-            else
-            {
-                fail["matches"] = new List<LineTuple>([.. fail.Matches, .. matched]);
-            }
-
-            // failure id
-            string? fid = fail.GetString("fid");
-            string? ip = fail.GetString("ip4");
-            int? cidr = null;
-            bool raw = defRaw;
-            bool family = false;
-            if (ip is not null)
-            {
-                cidr = ParseCidr(fail.GetString("cidr"));
-                raw = true;
-                family = true;
-            }
-            else if ((ip = fail.GetString("ip6")) is not null)
-            {
-                cidr = ParseCidr(fail.GetString("cidr"));
-                raw = true;
-                family = true;
-            }
-            else if ((ip = fail.GetString("dns")) is null)
-            {
-                if (fid is null && mlfid is null)
-                {
-                    // fail2ban raises "No group found" here and logs it: the regex yields nothing
-                    _warn?.Invoke($"No group found in '{buf}' using '{failRegex.Expanded}'");
-                    continue;
-                }
-                ip = fid;
-                raw = true;
-            }
-
-            List<FailureId?> fids;
-            if (ip is null)
-            {
-                fail["mlfpending"] = 1;
-                if (!checkAll && Behavior.IgnorePending)
-                {
-                    return (IReadOnlyList<Failure>?)failList ?? [];
-                }
-                fids = [null];
-            }
-            else if (raw)
-            {
-                // an ip4/ip6 capture is parsed as an address (family-specific); fid/dns text in raw mode stays a string
-                var ipId = family ? FailureId.From(ip, cidr) : FailureId.From(ip, null, raw: defRaw);
-                if (fid is null || fid == ip)
-                {
-                    fids = [ipId];
-                }
-                else
-                {
-                    fail["ip"] = ipId;
-                    fids = [FailureId.From(fid, null, raw: defRaw)];
-                }
-            }
-            else
-            {
-                fids = ResolveHost(ip).Select(a => (FailureId?)FailureId.From(a.ToString())).ToList();
-            }
-            if (checkAll && mlfid is not null)
-            {
-                fail = fail.Copy();
-            }
-            foreach (var id in fids)
-            {
-                (failList ??= []).Add(new Failure(idx, id, date, fail));
-            }
-            if (!checkAll)
+            if (AddFailures(idx, failRegex, fail, matched, prefMatch, ref preGroups, date, buf, ref failList))
             {
                 break;
             }
         }
         return (IReadOnlyList<Failure>?)failList ?? [];
+    }
+
+    /// <summary>
+    /// <see cref="FindFailure"/> for maxlines = 1, with the same results, without the per-line strings: the buffer
+    /// text is built once, the failregexes search the prefregex's content inside it (Regex.Match(text, start,
+    /// length) sees exactly that range, as if it were a string of its own: ^, $, \b and lookbehinds stop at its
+    /// ends) and the line's <see cref="LineTuple"/> is only built when a failregex matches.
+    /// </summary>
+    private IReadOnlyList<Failure> FindFailureSingle(LineRef line, double? date, bool noDate)
+    {
+        List<Failure>? failList = null;
+        bool checkAll = Behavior.CheckAllRegex;
+        // what fail2ban's buffer joins: Prefix + Suffix + "\n"
+        string text = line.BufferText();
+        int start = 0, length = text.Length;
+        _single = SingleBuffer.Line;
+        _singleLine = line;
+        PrefRegexMatched = false;
+        _lastPrefMatch = null;
+
+        // early ignoreregex: only when there are clearly more failregexes than ignoreregexes
+        if (_ignore.Length > 0 && _ignore.Length < _fail.Length - 2 && IgnoreSingle(text, false) is not null)
+        {
+            return [];
+        }
+
+        FailData? preGroups = null;
+        Match? prefMatch = null;
+        if (_pref is not null)
+        {
+            prefMatch = _pref.Search(text);
+            if (!prefMatch.Success)
+            {
+                return [];
+            }
+            PrefRegexMatched = true;
+            _lastPrefMatch = prefMatch;
+            if (_pref.ContentGroup is int cg && prefMatch.Groups[cg] is { Success: true, Length: > 0 } content)
+            {
+                // fail2ban's buffer becomes content + "\n": usually the tail of the text already (content ends
+                // the line), else a string of its own
+                if (content.Index + content.Length == text.Length - 1)
+                {
+                    start = content.Index;
+                    length = text.Length - start;
+                }
+                else
+                {
+                    text = string.Concat(content.ValueSpan, "\n");
+                    length = text.Length;
+                }
+                _single = SingleBuffer.Content;
+                _singleText = text;
+                _singleStart = start;
+                _singleLength = length;
+            }
+        }
+
+        List<LineTuple>? orgBuffer = null;
+        for (int idx = 0; idx < _fail.Length; idx++)
+        {
+            var failRegex = _fail[idx];
+            if (failRegex.RequiredPrefix is { } prefix && !text.AsSpan(start, length).StartsWith(prefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var m = failRegex.Search(text, start, length);
+            if (!m.Success)
+            {
+                continue;
+            }
+            var fail = failRegex.GetGroups(m);
+            orgBuffer ??= [line.ToTuple()];
+            List<LineTuple> matched = [.. orgBuffer];
+            if (_ignore.Length > 0 && IgnoreSingle(text.AsSpan(start, length), true) is not null)
+            {
+                if (!checkAll)
+                {
+                    break;
+                }
+                continue;
+            }
+            if (noDate)
+            {
+                if (!_noTimeWarned)
+                {
+                    _noTimeWarned = true;
+                    _warn?.Invoke($"Found a match but no valid date/time found for '{orgBuffer[0].DateText}'. Please try setting a custom date pattern (see man page jail.conf(5)).");
+                }
+                if (date is null && Behavior.CheckFindTime)
+                {
+                    continue;
+                }
+            }
+            if (!checkAll)
+            {
+                // fail2ban keeps the unmatched lines (none): later failregexes search ""
+                _single = SingleBuffer.Empty;
+                text = "";
+                start = length = 0;
+            }
+            if (AddFailures(idx, failRegex, fail, matched, prefMatch, ref preGroups, date, text.AsSpan(start, length), ref failList))
+            {
+                break;
+            }
+        }
+        return (IReadOnlyList<Failure>?)failList ?? [];
+    }
+
+    /// <summary><see cref="IgnoreLine"/> for maxlines = 1.</summary>
+    private int? IgnoreSingle(ReadOnlySpan<char> text, bool failMatched)
+    {
+        int? found = null;
+        for (int i = 0; i < _ignore.Length; i++)
+        {
+            if (!_ignore[i].IsMatch(text))
+            {
+                continue;
+            }
+            found = i;
+            OnIgnoreRegex?.Invoke(i);
+            if (!Behavior.CheckAllRegex)
+            {
+                if (failMatched)
+                {
+                    _single = SingleBuffer.Empty;
+                }
+                break;
+            }
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// The failures of one failregex match (fail2ban's findFailure after the match: prefregex groups, mlfid merge,
+    /// failure id); true when the search stops here.
+    /// </summary>
+    private bool AddFailures(int idx, FilterRegex failRegex, FailData fail, List<LineTuple> matched, Match? prefMatch,
+        ref FailData? preGroups, double? date, ReadOnlySpan<char> buf, ref List<Failure>? failList)
+    {
+        bool checkAll = Behavior.CheckAllRegex;
+        bool defRaw = Options.UseDns == UseDns.Raw || Behavior.ReturnRawHost;
+        if (prefMatch is not null && preGroups is null)
+        {
+            preGroups = _pref!.GetGroups(prefMatch);
+            preGroups.Pop("content");
+        }
+        if (preGroups is { Count: > 0 })
+        {
+            var merged = preGroups.Copy();
+            foreach (var kv in fail)
+            {
+                if (kv.Value is not null || !merged.ContainsKey(kv.Key))
+                {
+                    merged[kv.Key] = kv.Value;
+                }
+            }
+            fail = merged;
+        }
+        string? mlfid = fail.GetString("mlfid");
+        if (mlfid is not null)
+        {
+            fail = MergeFailure(mlfid, fail, matched);
+            if (fail.IsTruthy("nofail") && !checkAll)
+            {
+                return true;
+            }
+        }
+        else
+        {
+            fail["matches"] = new List<LineTuple>([.. fail.Matches, .. matched]);
+        }
+
+        // failure id
+        string? fid = fail.GetString("fid");
+        string? ip = fail.GetString("ip4");
+        int? cidr = null;
+        bool raw = defRaw;
+        bool family = false;
+        if (ip is not null)
+        {
+            cidr = ParseCidr(fail.GetString("cidr"));
+            raw = true;
+            family = true;
+        }
+        else if ((ip = fail.GetString("ip6")) is not null)
+        {
+            cidr = ParseCidr(fail.GetString("cidr"));
+            raw = true;
+            family = true;
+        }
+        else if ((ip = fail.GetString("dns")) is null)
+        {
+            if (fid is null && mlfid is null)
+            {
+                // fail2ban raises "No group found" here and logs it: the regex yields nothing
+                _warn?.Invoke($"No group found in '{buf}' using '{failRegex.Expanded}'");
+                return false;
+            }
+            ip = fid;
+            raw = true;
+        }
+
+        List<FailureId?> fids;
+        if (ip is null)
+        {
+            fail["mlfpending"] = 1;
+            if (!checkAll && Behavior.IgnorePending)
+            {
+                return true;
+            }
+            fids = [null];
+        }
+        else if (raw)
+        {
+            // an ip4/ip6 capture is parsed as an address (family-specific); fid/dns text in raw mode stays a string
+            var ipId = family ? FailureId.From(ip, cidr) : FailureId.From(ip, null, raw: defRaw);
+            if (fid is null || fid == ip)
+            {
+                fids = [ipId];
+            }
+            else
+            {
+                fail["ip"] = ipId;
+                fids = [FailureId.From(fid, null, raw: defRaw)];
+            }
+        }
+        else
+        {
+            fids = ResolveHost(ip).Select(a => (FailureId?)FailureId.From(a.ToString())).ToList();
+        }
+        if (checkAll && mlfid is not null)
+        {
+            fail = fail.Copy();
+        }
+        foreach (var id in fids)
+        {
+            (failList ??= []).Add(new Failure(idx, id, date, fail));
+        }
+        return !checkAll;
     }
 
     private static int? ParseCidr(string? s) =>

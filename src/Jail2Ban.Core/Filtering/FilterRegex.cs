@@ -120,6 +120,22 @@ public sealed partial class FilterRegex
         }
     }
 
+    /// <summary>
+    /// Searches text[start..start+length] as if it were a string of its own (anchors, \b and lookarounds stop at the
+    /// range's ends); group indexes are positions in <paramref name="text"/>.
+    /// </summary>
+    public Match Search(string text, int start, int length)
+    {
+        try
+        {
+            return Current().Match(text, start, length);
+        }
+        catch (RegexMatchTimeoutException e)
+        {
+            throw new RegexTimeoutException(Original, e.MatchTimeout, e);
+        }
+    }
+
     /// <summary>Allocation-free "does it match at all" test.</summary>
     public bool IsMatch(ReadOnlySpan<char> text)
     {
