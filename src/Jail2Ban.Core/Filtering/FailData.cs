@@ -195,6 +195,8 @@ public sealed record FailureId(string Text, System.Net.IPAddress? Address, int P
             addr = IpText.Mask(addr, p);
             return new FailureId($"{IpText.Format(addr)}/{p}", addr, p);
         }
-        return new FailureId(IpText.Format(addr), addr, p);
+        // a strict dotted quad (no leading zeros) is already in inet_ntop's form: no need to format it again
+        bool canonical = addr.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !s.Contains(':');
+        return new FailureId(canonical ? s : IpText.Format(addr), addr, p);
     }
 }

@@ -394,7 +394,9 @@ public sealed class Filter
         for (int idx = 0; idx < _fail.Length; idx++)
         {
             var failRegex = _fail[idx];
-            if (failRegex.RequiredPrefix is { } prefix && !text.AsSpan(start, length).StartsWith(prefix, StringComparison.Ordinal))
+            if (failRegex.RequiredPrefix is { } prefix
+                ? !text.AsSpan(start, length).StartsWith(prefix, StringComparison.Ordinal)
+                : failRegex.FirstChars is { } first && (length == 0 || !first.Contains(text[start])))
             {
                 continue;
             }
@@ -476,12 +478,18 @@ public sealed class Filter
         bool defRaw = Options.UseDns == UseDns.Raw || Behavior.ReturnRawHost;
         if (prefMatch is not null && preGroups is null)
         {
-            preGroups = _pref!.GetGroups(prefMatch);
+            preGroups = _pref!.GetGroups(prefMatch, skip: _pref.ContentGroup);
             preGroups.Pop("content");
         }
         if (preGroups is { Count: > 0 })
         {
-            var merged = preGroups.Copy();
+            // merged in place unless every failregex is tried (a later match needs them again); when the search goes
+            // on anyway ("No group found"), they are rebuilt
+            var merged = checkAll ? preGroups.Copy() : preGroups;
+            if (!checkAll)
+            {
+                preGroups = null;
+            }
             foreach (var kv in fail)
             {
                 if (kv.Value is not null || !merged.ContainsKey(kv.Key))

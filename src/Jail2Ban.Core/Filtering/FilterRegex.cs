@@ -19,6 +19,7 @@ public sealed partial class FilterRegex
         _regex = regex;
         _uses = compileWhenHot && (regex.Options & RegexOptions.Compiled) == 0 ? 0 : CompileAfterUses;
         RequiredPrefix = multiline || expanded.Contains("(?i", StringComparison.Ordinal) ? null : LiteralPrefix.Of(expanded);
+        FirstChars = multiline || RequiredPrefix is not null ? null : LiteralPrefix.FirstChars(expanded);
         Original = original;
         Expanded = expanded;
         GroupNames = regex.GetGroupNames().Where(n => !char.IsAsciiDigit(n[0]) && !n.StartsWith("__g", StringComparison.Ordinal)).ToArray();
@@ -89,6 +90,12 @@ public sealed partial class FilterRegex
     /// <summary>Literal text the pattern needs at the start of the searched text (a cheap pre-check), or null.</summary>
     public string? RequiredPrefix { get; }
 
+    /// <summary>
+    /// When there is no <see cref="RequiredPrefix"/>: the characters the searched text must start with (a cheaper
+    /// pre-check than running the regex), or null.
+    /// </summary>
+    public string? FirstChars { get; }
+
     /// <summary>Named groups in .NET group-number order (not Python's; only names matter for the fail data).</summary>
     public IReadOnlyList<string> GroupNames { get; }
 
@@ -153,12 +160,23 @@ public sealed partial class FilterRegex
     /// Python's <c>groupdict()</c> for a match (null for a group that did not participate), with fail2ban's
     /// alternative (<c>alt_*</c>) and tuple (<c>tuple_*</c>) post-processing.
     /// </summary>
-    public FailData GetGroups(Match m)
+    public FailData GetGroups(Match m) => GetGroups(m, null);
+
+    /// <summary>
+    /// <see cref="GetGroups(Match)"/>, the group numbered <paramref name="skip"/> (the prefregex's content, which the
+    /// filter drops) left out rather than copied out of the text.
+    /// </summary>
+    internal FailData GetGroups(Match m, int? skip)
     {
         var d = new FailData();
+        var groups = m.Groups;
         for (int i = 0; i < GroupNames.Count; i++)
         {
-            var g = m.Groups[GroupNumbers[i]];
+            if (GroupNumbers[i] == skip)
+            {
+                continue;
+            }
+            var g = groups[GroupNumbers[i]];
             d[GroupNames[i]] = g.Success ? g.Value : null;
         }
         foreach (var (group, target) in Alternatives)
