@@ -390,7 +390,7 @@ public sealed class Filter
             }
         }
 
-        List<LineTuple>? orgBuffer = null;
+        LineTuple? tuple = null;
         for (int idx = 0; idx < _fail.Length; idx++)
         {
             var failRegex = _fail[idx];
@@ -406,8 +406,8 @@ public sealed class Filter
                 continue;
             }
             var fail = failRegex.GetGroups(m);
-            orgBuffer ??= [line.ToTuple()];
-            List<LineTuple> matched = [.. orgBuffer];
+            tuple ??= line.ToTuple();
+            List<LineTuple> matched = [tuple.Value];
             if (_ignore.Length > 0 && IgnoreSingle(text.AsSpan(start, length), true) is not null)
             {
                 if (!checkAll)
@@ -421,7 +421,7 @@ public sealed class Filter
                 if (!_noTimeWarned)
                 {
                     _noTimeWarned = true;
-                    _warn?.Invoke($"Found a match but no valid date/time found for '{orgBuffer[0].DateText}'. Please try setting a custom date pattern (see man page jail.conf(5)).");
+                    _warn?.Invoke($"Found a match but no valid date/time found for '{tuple.Value.DateText}'. Please try setting a custom date pattern (see man page jail.conf(5)).");
                 }
                 if (date is null && Behavior.CheckFindTime)
                 {

@@ -22,7 +22,9 @@ public sealed partial class FilterRegex
         FirstChars = multiline || RequiredPrefix is not null ? null : LiteralPrefix.FirstChars(expanded);
         Original = original;
         Expanded = expanded;
-        GroupNames = regex.GetGroupNames().Where(n => !char.IsAsciiDigit(n[0]) && !n.StartsWith("__g", StringComparison.Ordinal)).ToArray();
+        // interned: the filter looks them up by literal ("ip4", "mlfid"...), and FailData compares references first
+        GroupNames = regex.GetGroupNames().Where(n => !char.IsAsciiDigit(n[0]) && !n.StartsWith("__g", StringComparison.Ordinal))
+            .Select(string.Intern).ToArray();
         GroupNumbers = GroupNames.Select(regex.GroupNumberFromName).ToArray();
         var alts = new List<(string Group, string Target)>();
         var tuples = new List<(string Group, string Target)>();
@@ -35,7 +37,7 @@ public sealed partial class FilterRegex
             var m = ComplexName().Match(g);
             if (m.Success)
             {
-                (m.Groups[1].Value == "alt_" ? alts : tuples).Add((g, RegexTags.MapName(m.Groups[2].Value)));
+                (m.Groups[1].Value == "alt_" ? alts : tuples).Add((g, string.Intern(RegexTags.MapName(m.Groups[2].Value))));
             }
         }
         alts.Sort((a, b) => string.CompareOrdinal(a.Group, b.Group));
@@ -168,7 +170,8 @@ public sealed partial class FilterRegex
     /// </summary>
     internal FailData GetGroups(Match m, int? skip)
     {
-        var d = new FailData();
+        // room for the groups and what the filter adds (matches, users, mlfid merge) without growing
+        var d = new FailData(GroupNames.Count + 4);
         var groups = m.Groups;
         for (int i = 0; i < GroupNames.Count; i++)
         {
