@@ -405,9 +405,6 @@ public sealed class Filter
             {
                 continue;
             }
-            var fail = failRegex.GetGroups(m);
-            tuple ??= line.ToTuple();
-            List<LineTuple> matched = [tuple.Value];
             if (_ignore.Length > 0 && IgnoreSingle(text.AsSpan(start, length), true) is not null)
             {
                 if (!checkAll)
@@ -421,6 +418,7 @@ public sealed class Filter
                 if (!_noTimeWarned)
                 {
                     _noTimeWarned = true;
+                    tuple ??= line.ToTuple();
                     _warn?.Invoke($"Found a match but no valid date/time found for '{tuple.Value.DateText}'. Please try setting a custom date pattern (see man page jail.conf(5)).");
                 }
                 if (date is null && Behavior.CheckFindTime)
@@ -434,13 +432,46 @@ public sealed class Filter
                 _single = SingleBuffer.Empty;
                 text = "";
                 start = length = 0;
+                if (ForgetsWithoutState(failRegex, m, prefMatch))
+                {
+                    break;
+                }
             }
+            var fail = failRegex.GetGroups(m);
+            tuple ??= line.ToTuple();
+            List<LineTuple> matched = [tuple.Value];
             if (AddFailures(idx, failRegex, fail, matched, prefMatch, ref preGroups, date, text.AsSpan(start, length), ref failList))
             {
                 break;
             }
         }
         return (IReadOnlyList<Failure>?)failList ?? [];
+    }
+
+    /// <summary>
+    /// True when this match is a non-failure that ends a connection nobody has state for: a captured F-MLFFORGET with
+    /// a captured F-NOFAIL or F-MLFGAINED, the prefregex's mlfid not in the cache. Stopping at the first match,
+    /// fail2ban's merge then forgets nothing, stores nothing and returns "nofail": the search ends without a failure.
+    /// Checked from the groups alone, before the fail data, matched lines and mlfid string are built (sshd's
+    /// "Connection closed", "Received disconnect ...: 11:", "Accepted" lines). Plain groups only (see
+    /// <see cref="FilterRegex.PlainMlfGroups"/>); the mlfid must come from the prefregex.
+    /// </summary>
+    private bool ForgetsWithoutState(FilterRegex failRegex, Match m, Match? prefMatch)
+    {
+        if (prefMatch is null || _pref is not { PlainMlfGroups: true, MlfidGroup: >= 0 } pref || !failRegex.PlainMlfGroups ||
+            failRegex.MlfidGroup >= 0 || failRegex.MlfForgetGroup < 0)
+        {
+            return false;
+        }
+        var groups = m.Groups;
+        if (!Captured(groups, failRegex.MlfForgetGroup) || !(Captured(groups, failRegex.NoFailGroup) || Captured(groups, failRegex.MlfGainedGroup)))
+        {
+            return false;
+        }
+        var mlfid = prefMatch.Groups[pref.MlfidGroup];
+        return mlfid.Success && (_mlfid.Count == 0 || _mlfid.Get(mlfid.ValueSpan) is null);
+
+        static bool Captured(GroupCollection g, int n) => n >= 0 && g[n] is { Success: true, Length: > 0 };
     }
 
     /// <summary><see cref="IgnoreLine"/> for maxlines = 1.</summary>

@@ -47,6 +47,14 @@ public sealed partial class FilterRegex
         SkipLinesGroups = GroupNames.Count(g => g.StartsWith("skiplines", StringComparison.Ordinal) && g.Length > 9 && g[9..].All(char.IsAsciiDigit));
         HasFailureIdGroup = FailureIdGroups.Any(g => GroupNames.Contains(g));
         ContentGroup = GroupNames.Contains("content") ? regex.GroupNumberFromName("content") : null;
+        int Number(string name) => GroupNames.Contains(name) ? regex.GroupNumberFromName(name) : -1;
+        NoFailGroup = Number("nofail");
+        MlfForgetGroup = Number("mlfforget");
+        MlfGainedGroup = Number("mlfgained");
+        MlfidGroup = Number("mlfid");
+        // only plain named groups: no alt_/tuple_ post-processing and no mlfpending that could change the keys
+        // the stateless "forget" check reads (see Filter.ForgetsWithoutState)
+        PlainMlfGroups = alts.Count == 0 && tuples.Count == 0 && !GroupNames.Contains("mlfpending");
     }
 
     /// <summary>The pattern as configured (tags not expanded).</summary>
@@ -110,6 +118,18 @@ public sealed partial class FilterRegex
     public int SkipLinesGroups { get; }
 
     public bool HasFailureIdGroup { get; }
+
+    /// <summary>Group numbers of F-NOFAIL, F-MLFFORGET, F-MLFGAINED and F-MLFID, or -1.</summary>
+    internal int NoFailGroup { get; }
+
+    internal int MlfForgetGroup { get; }
+
+    internal int MlfGainedGroup { get; }
+
+    internal int MlfidGroup { get; }
+
+    /// <summary>No alt_/tuple_ groups and no mlfpending group.</summary>
+    internal bool PlainMlfGroups { get; }
 
     /// <summary>Group number of F-CONTENT (prefregex), if any.</summary>
     public int? ContentGroup { get; }

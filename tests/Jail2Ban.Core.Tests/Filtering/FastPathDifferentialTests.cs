@@ -54,6 +54,51 @@ public sealed class FastPathDifferentialTests
         Assert.True(compared > 0 || source.Create(name, []).Options.MaxLines > 1, $"{name}: nothing compared");
     }
 
+    /// <summary>
+    /// Connections with and without earlier state ending in "nofail + forget" lines (the stateless shortcut must only
+    /// apply when the mlfid is not cached), interleaved, in both modes and with each sshd mode.
+    /// </summary>
+    [Theory]
+    [InlineData("normal")]
+    [InlineData("ddos")]
+    [InlineData("aggressive")]
+    public void SshdConnectionEndsWithAndWithoutState(string mode)
+    {
+        string[] lines =
+        [
+            "Feb 25 14:34:10 srv sshd[10]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.10  user=root",
+            "Feb 25 14:34:10 srv sshd[11]: Connection closed by 192.0.2.11 port 22",
+            "Feb 25 14:34:11 srv sshd[10]: Connection closed by authenticating user root 192.0.2.10 port 22 [preauth]",
+            "Feb 25 14:34:11 srv sshd[12]: Accepted publickey for deploy from 192.0.2.12 port 22 ssh2: ED25519 SHA256:x",
+            "Feb 25 14:34:12 srv sshd[13]: Failed password for invalid user a from 192.0.2.13 port 22 ssh2",
+            "Feb 25 14:34:12 srv sshd[13]: Failed password for invalid user b from 192.0.2.13 port 22 ssh2",
+            "Feb 25 14:34:12 srv sshd[13]: Accepted password for b from 192.0.2.13 port 22 ssh2",
+            "Feb 25 14:34:13 srv sshd[14]: Received disconnect from 192.0.2.14 port 22:11: disconnected by user",
+            "Feb 25 14:34:13 srv sshd[15]: Connection from 192.0.2.15 port 22 on 10.0.0.1 port 22",
+            "Feb 25 14:34:13 srv sshd[15]: Received disconnect from 192.0.2.15 port 22:11: bye [preauth]",
+            "Feb 25 14:34:14 srv sshd[15]: Disconnected from 192.0.2.15 port 22 [preauth]",
+            "Feb 25 14:34:14 srv sshd[16]: Disconnected from invalid user x 192.0.2.16 port 22 [preauth]",
+            "Feb 25 14:34:15 srv sshd[10]: Connection closed by 192.0.2.10 port 22",
+        ];
+        var source = new ProjectFilterSource(Compiler, SampleLogTests.TestZone);
+        List<KeyValuePair<string, string>> options = [KeyValuePair.Create("mode", mode)];
+        foreach (var behavior in new[] { FilterBehavior.SampleTest, FilterBehavior.RegexTool, FilterBehavior.Daemon with { CheckFindTime = false } })
+        {
+            var fast = Make(source, "sshd", options, behavior, generic: false);
+            var slow = Make(source, "sshd", options, behavior, generic: true);
+            int failures = 0;
+            foreach (string line in lines.Concat(lines))
+            {
+                var found = fast.ProcessLine(line, SampleLogTests.TestNow);
+                failures += found.Count;
+                string a = Render(found, fast);
+                string b = Render(slow.ProcessLine(line, SampleLogTests.TestNow), slow);
+                Assert.True(a == b, $"{mode} checkall={behavior.CheckAllRegex}: {line}\nfast: {a}\nslow: {b}");
+            }
+            Assert.True(failures > 0);
+        }
+    }
+
     [Fact]
     public void TheComparisonSeesADifference()
     {
