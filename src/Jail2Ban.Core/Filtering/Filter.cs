@@ -32,6 +32,7 @@ public sealed class Filter
     private string _singleText = "";
     private int _singleStart, _singleLength;
     private LineRef? _processed;
+    private LineTuple? _singleTuple;
 
     private enum SingleBuffer
     {
@@ -56,6 +57,18 @@ public sealed class Filter
     }
 
     private string LastTimeText => _lastTimeText ??= _lastTimeLine![_lastTimeStart.._lastTimeEnd];
+
+    /// <summary>maxlines = 1: the current line's tuple, built when first needed.</summary>
+    private LineTuple SingleTuple() => _singleTuple ??= _singleLine.ToTuple();
+
+    /// <summary>
+    /// The matched lines of a failregex match, as a new list: given (general path), or the current line's tuple,
+    /// only built when the merge keeps them (a nofail + forget match does not).
+    /// </summary>
+    private readonly struct MatchedLines(List<LineTuple>? list, Filter? single)
+    {
+        public List<LineTuple> Get() => list is not null ? [.. list] : [single!.SingleTuple()];
+    }
 
     public Filter(FilterSettings options, IDateFinder dates, FilterBehavior? behavior = null,
         FilterRegexCompiler? compiler = null, IHostResolver? resolver = null, TimeProvider? clock = null,
@@ -326,7 +339,7 @@ public sealed class Filter
                 _lineBuffer = unmatched;
                 buf = null;
             }
-            if (AddFailures(idx, failRegex, fail, matched, prefMatch, ref preGroups, date, buf, ref failList))
+            if (AddFailures(idx, failRegex, fail, new MatchedLines(matched, null), prefMatch, ref preGroups, date, buf, ref failList))
             {
                 break;
             }
@@ -349,6 +362,7 @@ public sealed class Filter
         int start = 0, length = text.Length;
         _single = SingleBuffer.Line;
         _singleLine = line;
+        _singleTuple = null;
         PrefRegexMatched = false;
         _lastPrefMatch = null;
 
@@ -390,7 +404,6 @@ public sealed class Filter
             }
         }
 
-        LineTuple? tuple = null;
         for (int idx = 0; idx < _fail.Length; idx++)
         {
             var failRegex = _fail[idx];
@@ -418,8 +431,7 @@ public sealed class Filter
                 if (!_noTimeWarned)
                 {
                     _noTimeWarned = true;
-                    tuple ??= line.ToTuple();
-                    _warn?.Invoke($"Found a match but no valid date/time found for '{tuple.Value.DateText}'. Please try setting a custom date pattern (see man page jail.conf(5)).");
+                    _warn?.Invoke($"Found a match but no valid date/time found for '{SingleTuple().DateText}'. Please try setting a custom date pattern (see man page jail.conf(5)).");
                 }
                 if (date is null && Behavior.CheckFindTime)
                 {
@@ -438,9 +450,7 @@ public sealed class Filter
                 }
             }
             var fail = failRegex.GetGroups(m);
-            tuple ??= line.ToTuple();
-            List<LineTuple> matched = [tuple.Value];
-            if (AddFailures(idx, failRegex, fail, matched, prefMatch, ref preGroups, date, text.AsSpan(start, length), ref failList))
+            if (AddFailures(idx, failRegex, fail, new MatchedLines(null, this), prefMatch, ref preGroups, date, text.AsSpan(start, length), ref failList))
             {
                 break;
             }
@@ -502,7 +512,7 @@ public sealed class Filter
     /// The failures of one failregex match (fail2ban's findFailure after the match: prefregex groups, mlfid merge,
     /// failure id); true when the search stops here.
     /// </summary>
-    private bool AddFailures(int idx, FilterRegex failRegex, FailData fail, List<LineTuple> matched, Match? prefMatch,
+    private bool AddFailures(int idx, FilterRegex failRegex, FailData fail, MatchedLines matched, Match? prefMatch,
         ref FailData? preGroups, double? date, ReadOnlySpan<char> buf, ref List<Failure>? failList)
     {
         bool checkAll = Behavior.CheckAllRegex;
@@ -531,9 +541,10 @@ public sealed class Filter
             fail = merged;
         }
         string? mlfid = fail.GetString("mlfid");
+        bool shared = false;
         if (mlfid is not null)
         {
-            fail = MergeFailure(mlfid, fail, matched);
+            fail = MergeFailure(mlfid, fail, matched, out shared);
             if (fail.IsTruthy("nofail") && !checkAll)
             {
                 return true;
@@ -541,7 +552,7 @@ public sealed class Filter
         }
         else
         {
-            fail["matches"] = new List<LineTuple>([.. fail.Matches, .. matched]);
+            fail["matches"] = new List<LineTuple>([.. fail.Matches, .. matched.Get()]);
         }
 
         // failure id
@@ -602,7 +613,9 @@ public sealed class Filter
         {
             fids = ResolveHost(ip).Select(a => (FailureId?)FailureId.From(a.ToString())).ToList();
         }
-        if (checkAll && mlfid is not null)
+        // the mlfid cache keeps this object and changes it with later lines: the failure gets a copy (not needed when
+        // the merge neither found nor stored it)
+        if (checkAll && mlfid is not null && shared)
         {
             fail = fail.Copy();
         }
@@ -743,9 +756,11 @@ public sealed class Filter
     }
 
     /// <summary>The mlfid state machine (§2.5): merges this match into the connection's cached failure.</summary>
-    private FailData MergeFailure(string mlfid, FailData fail, List<LineTuple> matchedLines)
+    private FailData MergeFailure(string mlfid, FailData fail, MatchedLines matchedLines, out bool shared)
     {
         var cached = _mlfid.Count > 0 ? _mlfid.Get(mlfid) : null;
+        // whether the returned object is (or was) the cache's
+        shared = cached is not null;
         HashSet<string>? users = null;
         int flags = 0;
         if (fail.IsTruthy("mlfgained"))
@@ -800,6 +815,7 @@ public sealed class Filter
         {
             users = UpdateUsers(fail, fail.GetString("user"));
             _mlfid.Set(mlfid, fail);
+            shared = true;
         }
         if (FailData.Truthy(fail.Pop("mlfpending")) || users is { Count: > 1 })
         {
@@ -813,14 +829,14 @@ public sealed class Filter
             m = [.. m, .. fail.Matches];
             if ((flags & 8) == 0)
             {
-                m.AddRange(matchedLines);
+                m.AddRange(matchedLines.Get());
             }
             fail["matches"] = m;
         }
         else if ((flags & 3) == 1)
         {
             var prev = fail.Get("nofail-matches") as List<LineTuple> ?? [];
-            fail["nofail-matches"] = new List<LineTuple>([.. prev, .. matchedLines]);
+            fail["nofail-matches"] = new List<LineTuple>([.. prev, .. matchedLines.Get()]);
         }
         return fail;
     }
