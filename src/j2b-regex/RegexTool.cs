@@ -403,8 +403,10 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
             var found = _filter.ProcessLine(line, hit, now);
             var ret = retBuffer;
             ret.Clear();
-            foreach (var f in found)
+            // indexed: foreach over the interface would box an enumerator for every line
+            for (int fi = 0; fi < found.Count; fi++)
             {
+                var f = found[fi];
                 if (_o.Out is null)
                 {
                     var st = _fail[f.RegexIndex];

@@ -26,9 +26,14 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
     private int _count;
 
     public FailData()
+        : this(8)
     {
-        _keys = new string[8];
-        _values = new object?[8];
+    }
+
+    internal FailData(int capacity)
+    {
+        _keys = new string[Math.Max(capacity, 1)];
+        _values = new object?[Math.Max(capacity, 1)];
     }
 
     private FailData(FailData other)
@@ -47,7 +52,9 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
         for (int i = 0; i < _count; i++)
         {
             string k = keys[i];
-            if ((object)k == key || (k.Length == key.Length && string.Equals(k, key, StringComparison.Ordinal)))
+            // the filter's keys are interned (group names, literals): mostly a reference hit; the first character
+            // settles most misses between keys of the same length ("ip4"/"fid", "users"/"mlfid")
+            if ((object)k == key || (k.Length == key.Length && (k.Length == 0 || k[0] == key[0]) && string.Equals(k, key, StringComparison.Ordinal)))
             {
                 return i;
             }
@@ -195,6 +202,8 @@ public sealed record FailureId(string Text, System.Net.IPAddress? Address, int P
             addr = IpText.Mask(addr, p);
             return new FailureId($"{IpText.Format(addr)}/{p}", addr, p);
         }
-        return new FailureId(IpText.Format(addr), addr, p);
+        // a strict dotted quad (no leading zeros) is already in inet_ntop's form: no need to format it again
+        bool canonical = addr.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !s.Contains(':');
+        return new FailureId(canonical ? s : IpText.Format(addr), addr, p);
     }
 }

@@ -20,8 +20,55 @@ public sealed class Filter
     private readonly int _maxLines;
     private List<LineTuple> _lineBuffer = [];
     private double? _lastDate;
-    private string _lastTimeText = "";
+    // the last date text, cut out of its line only when a dateless line needs it
+    private string? _lastTimeText = "";
+    private string? _lastTimeLine;
+    private int _lastTimeStart, _lastTimeEnd;
     private bool _noTimeWarned;
+
+    // maxlines = 1: the buffer fail2ban would hold after the last line (see LineBuffer), kept as positions
+    private SingleBuffer _single = SingleBuffer.Empty;
+    private LineRef _singleLine;
+    private string _singleText = "";
+    private int _singleStart, _singleLength;
+    private LineRef? _processed;
+    private LineTuple? _singleTuple;
+
+    private enum SingleBuffer
+    {
+        Empty,
+        Line,
+        Content,
+    }
+
+    /// <summary>
+    /// A line split around its date without the substrings: <see cref="LineTuple"/>(Line[..Start], DateText ??
+    /// Line[Start..End], Line[End..]). Most lines produce no failure, so the tuple is only built for those that do.
+    /// </summary>
+    private readonly record struct LineRef(string Line, int Start, int End, string? DateText)
+    {
+        public LineTuple ToTuple() => new(Line[..Start], DateText ?? Line[Start..End], Line[End..]);
+
+        /// <summary>Prefix + Suffix.</summary>
+        public string Text => Start == End ? Line : string.Concat(Line.AsSpan(0, Start), Line.AsSpan(End));
+
+        /// <summary>fail2ban's one-line buffer text: Prefix + Suffix + "\n".</summary>
+        public string BufferText() => string.Concat(Line.AsSpan(0, Start), Line.AsSpan(End), "\n");
+    }
+
+    private string LastTimeText => _lastTimeText ??= _lastTimeLine![_lastTimeStart.._lastTimeEnd];
+
+    /// <summary>maxlines = 1: the current line's tuple, built when first needed.</summary>
+    private LineTuple SingleTuple() => _singleTuple ??= _singleLine.ToTuple();
+
+    /// <summary>
+    /// The matched lines of a failregex match, as a new list: given (general path), or the current line's tuple,
+    /// only built when the merge keeps them (a nofail + forget match does not).
+    /// </summary>
+    private readonly struct MatchedLines(List<LineTuple>? list, Filter? single)
+    {
+        public List<LineTuple> Get() => list is not null ? [.. list] : [single!.SingleTuple()];
+    }
 
     public Filter(FilterSettings options, IDateFinder dates, FilterBehavior? behavior = null,
         FilterRegexCompiler? compiler = null, IHostResolver? resolver = null, TimeProvider? clock = null,
@@ -70,11 +117,19 @@ public sealed class Filter
 
     private Match? _lastPrefMatch;
 
+    /// <summary>Tests: maxlines = 1 through the general (multi-line) code instead of its fast path, for differential checks.</summary>
+    internal bool GenericPath { get; set; }
+
     /// <summary>The multi-line buffer as it stands (a copy).</summary>
-    public IReadOnlyList<LineTuple> LineBuffer => [.. _lineBuffer];
+    public IReadOnlyList<LineTuple> LineBuffer => _maxLines > 1 || GenericPath ? [.. _lineBuffer] : _single switch
+    {
+        SingleBuffer.Line => [_singleLine.ToTuple()],
+        SingleBuffer.Content => [new LineTuple("", "", _singleText.Substring(_singleStart, _singleLength - 1))],
+        _ => [],
+    };
 
     /// <summary>The last processed line with its date text removed.</summary>
-    public string ProcessedLine { get; private set; } = "";
+    public string ProcessedLine => _processed is { } p ? p.Text : "";
 
     /// <summary>Processes one raw log line (no terminator). <paramref name="now"/> is epoch seconds.</summary>
     public IReadOnlyList<Failure> ProcessLine(string line, double now)
@@ -101,27 +156,29 @@ public sealed class Filter
     {
         bool noDate = false;
         double? date = null;
-        LineTuple tuple;
+        LineRef tuple;
         if (hit is { } h)
         {
-            string m = line.Substring(h.Start, h.End - h.Start);
-            tuple = new LineTuple(line[..h.Start], m, line[h.End..]);
-            if (m.Length > 0)
+            tuple = new LineRef(line, h.Start, h.End, null);
+            if (h.End > h.Start)
             {
                 if (h.Time is double t)
                 {
                     date = t;
-                    _lastTimeText = m;
+                    _lastTimeText = null;
+                    _lastTimeLine = line;
+                    _lastTimeStart = h.Start;
+                    _lastTimeEnd = h.End;
                     _lastDate = t;
                 }
                 else
                 {
-                    _warn?.Invoke($"findFailure failed to parse timeText: {m}");
+                    _warn?.Invoke($"findFailure failed to parse timeText: {line[h.Start..h.End]}");
                 }
             }
             else if (_lastDate is double ld && ld != 0 && ld > now - 60)
             {
-                tuple = new LineTuple("", _lastTimeText, line);
+                tuple = new LineRef(line, 0, 0, LastTimeText);
                 date = ld;
             }
             else
@@ -131,14 +188,14 @@ public sealed class Filter
         }
         else
         {
-            tuple = new LineTuple("", "", line);
+            tuple = new LineRef(line, 0, 0, "");
         }
         if (date is null)
         {
             noDate = true;
             if (_lastDate is double ld && ld != 0 && ld > now - 60)
             {
-                tuple = new LineTuple("", _lastTimeText, line);
+                tuple = new LineRef(line, 0, 0, LastTimeText);
                 date = ld;
             }
             else if (Behavior.CheckFindTime && InOperation)
@@ -154,10 +211,10 @@ public sealed class Filter
     {
         _lastTimeText = dateText;
         _lastDate = date;
-        return ProcessTuple(new LineTuple("", dateText, message), date, false, now);
+        return ProcessTuple(new LineRef(message, 0, 0, dateText), date, false, now);
     }
 
-    private IReadOnlyList<Failure> ProcessTuple(LineTuple tuple, double? date, bool noDate, double now)
+    private IReadOnlyList<Failure> ProcessTuple(LineRef tuple, double? date, bool noDate, double now)
     {
         if (Behavior.CheckFindTime && date is double d)
         {
@@ -174,8 +231,8 @@ public sealed class Filter
                 return [];
             }
         }
-        ProcessedLine = tuple.Text;
-        return FindFailure(tuple, date, noDate);
+        _processed = tuple;
+        return _maxLines > 1 || GenericPath ? FindFailure(tuple.ToTuple(), date, noDate) : FindFailureSingle(tuple, date, noDate);
     }
 
     private static string BufferText(List<LineTuple> lines)
@@ -198,7 +255,6 @@ public sealed class Filter
         // allocated with the first failure: most lines have none
         List<Failure>? failList = null;
         bool checkAll = Behavior.CheckAllRegex;
-        bool defRaw = Options.UseDns == UseDns.Raw || Behavior.ReturnRawHost;
         List<LineTuple> orgBuffer;
         if (_maxLines > 1)
         {
@@ -283,109 +339,291 @@ public sealed class Filter
                 _lineBuffer = unmatched;
                 buf = null;
             }
-            if (prefMatch is not null && preGroups is null)
-            {
-                preGroups = _pref!.GetGroups(prefMatch);
-                preGroups.Pop("content");
-            }
-            if (preGroups is { Count: > 0 })
-            {
-                var merged = preGroups.Copy();
-                foreach (var kv in fail)
-                {
-                    if (kv.Value is not null || !merged.ContainsKey(kv.Key))
-                    {
-                        merged[kv.Key] = kv.Value;
-                    }
-                }
-                fail = merged;
-            }
-            string? mlfid = fail.GetString("mlfid");
-            if (mlfid is not null)
-            {
-                fail = MergeFailure(mlfid, fail, matched);
-                if (fail.IsTruthy("nofail") && !checkAll)
-                {
-                    return (IReadOnlyList<Failure>?)failList ?? [];
-                }
-            }
-            else
-            {
-                fail["matches"] = new List<LineTuple>([.. fail.Matches, .. matched]);
-            }
-
-            // failure id
-            string? fid = fail.GetString("fid");
-            string? ip = fail.GetString("ip4");
-            int? cidr = null;
-            bool raw = defRaw;
-            bool family = false;
-            if (ip is not null)
-            {
-                cidr = ParseCidr(fail.GetString("cidr"));
-                raw = true;
-                family = true;
-            }
-            else if ((ip = fail.GetString("ip6")) is not null)
-            {
-                cidr = ParseCidr(fail.GetString("cidr"));
-                raw = true;
-                family = true;
-            }
-            else if ((ip = fail.GetString("dns")) is null)
-            {
-                if (fid is null && mlfid is null)
-                {
-                    // fail2ban raises "No group found" here and logs it: the regex yields nothing
-                    _warn?.Invoke($"No group found in '{buf}' using '{failRegex.Expanded}'");
-                    continue;
-                }
-                ip = fid;
-                raw = true;
-            }
-
-            List<FailureId?> fids;
-            if (ip is null)
-            {
-                fail["mlfpending"] = 1;
-                if (!checkAll && Behavior.IgnorePending)
-                {
-                    return (IReadOnlyList<Failure>?)failList ?? [];
-                }
-                fids = [null];
-            }
-            else if (raw)
-            {
-                // an ip4/ip6 capture is parsed as an address (family-specific); fid/dns text in raw mode stays a string
-                var ipId = family ? FailureId.From(ip, cidr) : FailureId.From(ip, null, raw: defRaw);
-                if (fid is null || fid == ip)
-                {
-                    fids = [ipId];
-                }
-                else
-                {
-                    fail["ip"] = ipId;
-                    fids = [FailureId.From(fid, null, raw: defRaw)];
-                }
-            }
-            else
-            {
-                fids = ResolveHost(ip).Select(a => (FailureId?)FailureId.From(a.ToString())).ToList();
-            }
-            if (checkAll && mlfid is not null)
-            {
-                fail = fail.Copy();
-            }
-            foreach (var id in fids)
-            {
-                (failList ??= []).Add(new Failure(idx, id, date, fail));
-            }
-            if (!checkAll)
+            if (AddFailures(idx, failRegex, fail, new MatchedLines(matched, null), prefMatch, ref preGroups, date, buf, ref failList))
             {
                 break;
             }
         }
         return (IReadOnlyList<Failure>?)failList ?? [];
+    }
+
+    /// <summary>
+    /// <see cref="FindFailure"/> for maxlines = 1, with the same results, without the per-line strings: the buffer
+    /// text is built once, the failregexes search the prefregex's content inside it (Regex.Match(text, start,
+    /// length) sees exactly that range, as if it were a string of its own: ^, $, \b and lookbehinds stop at its
+    /// ends) and the line's <see cref="LineTuple"/> is only built when a failregex matches.
+    /// </summary>
+    private IReadOnlyList<Failure> FindFailureSingle(LineRef line, double? date, bool noDate)
+    {
+        List<Failure>? failList = null;
+        bool checkAll = Behavior.CheckAllRegex;
+        // what fail2ban's buffer joins: Prefix + Suffix + "\n"
+        string text = line.BufferText();
+        int start = 0, length = text.Length;
+        _single = SingleBuffer.Line;
+        _singleLine = line;
+        _singleTuple = null;
+        PrefRegexMatched = false;
+        _lastPrefMatch = null;
+
+        // early ignoreregex: only when there are clearly more failregexes than ignoreregexes
+        if (_ignore.Length > 0 && _ignore.Length < _fail.Length - 2 && IgnoreSingle(text, false) is not null)
+        {
+            return [];
+        }
+
+        FailData? preGroups = null;
+        Match? prefMatch = null;
+        if (_pref is not null)
+        {
+            prefMatch = _pref.Search(text);
+            if (!prefMatch.Success)
+            {
+                return [];
+            }
+            PrefRegexMatched = true;
+            _lastPrefMatch = prefMatch;
+            if (_pref.ContentGroup is int cg && prefMatch.Groups[cg] is { Success: true, Length: > 0 } content)
+            {
+                // fail2ban's buffer becomes content + "\n": usually the tail of the text already (content ends
+                // the line), else a string of its own
+                if (content.Index + content.Length == text.Length - 1)
+                {
+                    start = content.Index;
+                    length = text.Length - start;
+                }
+                else
+                {
+                    text = string.Concat(content.ValueSpan, "\n");
+                    length = text.Length;
+                }
+                _single = SingleBuffer.Content;
+                _singleText = text;
+                _singleStart = start;
+                _singleLength = length;
+            }
+        }
+
+        for (int idx = 0; idx < _fail.Length; idx++)
+        {
+            var failRegex = _fail[idx];
+            if (failRegex.RequiredPrefix is { } prefix
+                ? !text.AsSpan(start, length).StartsWith(prefix, StringComparison.Ordinal)
+                : failRegex.FirstChars is { } first && (length == 0 || !first.Contains(text[start])))
+            {
+                continue;
+            }
+            var m = failRegex.Search(text, start, length);
+            if (!m.Success)
+            {
+                continue;
+            }
+            if (_ignore.Length > 0 && IgnoreSingle(text.AsSpan(start, length), true) is not null)
+            {
+                if (!checkAll)
+                {
+                    break;
+                }
+                continue;
+            }
+            if (noDate)
+            {
+                if (!_noTimeWarned)
+                {
+                    _noTimeWarned = true;
+                    _warn?.Invoke($"Found a match but no valid date/time found for '{SingleTuple().DateText}'. Please try setting a custom date pattern (see man page jail.conf(5)).");
+                }
+                if (date is null && Behavior.CheckFindTime)
+                {
+                    continue;
+                }
+            }
+            if (!checkAll)
+            {
+                // fail2ban keeps the unmatched lines (none): later failregexes search ""
+                _single = SingleBuffer.Empty;
+                text = "";
+                start = length = 0;
+                if (ForgetsWithoutState(failRegex, m, prefMatch))
+                {
+                    break;
+                }
+            }
+            var fail = failRegex.GetGroups(m);
+            if (AddFailures(idx, failRegex, fail, new MatchedLines(null, this), prefMatch, ref preGroups, date, text.AsSpan(start, length), ref failList))
+            {
+                break;
+            }
+        }
+        return (IReadOnlyList<Failure>?)failList ?? [];
+    }
+
+    /// <summary>
+    /// True when this match is a non-failure that ends a connection nobody has state for: a captured F-MLFFORGET with
+    /// a captured F-NOFAIL or F-MLFGAINED, the prefregex's mlfid not in the cache. Stopping at the first match,
+    /// fail2ban's merge then forgets nothing, stores nothing and returns "nofail": the search ends without a failure.
+    /// Checked from the groups alone, before the fail data, matched lines and mlfid string are built (sshd's
+    /// "Connection closed", "Received disconnect ...: 11:", "Accepted" lines). Plain groups only (see
+    /// <see cref="FilterRegex.PlainMlfGroups"/>); the mlfid must come from the prefregex.
+    /// </summary>
+    private bool ForgetsWithoutState(FilterRegex failRegex, Match m, Match? prefMatch)
+    {
+        if (prefMatch is null || _pref is not { PlainMlfGroups: true, MlfidGroup: >= 0 } pref || !failRegex.PlainMlfGroups ||
+            failRegex.MlfidGroup >= 0 || failRegex.MlfForgetGroup < 0)
+        {
+            return false;
+        }
+        var groups = m.Groups;
+        if (!Captured(groups, failRegex.MlfForgetGroup) || !(Captured(groups, failRegex.NoFailGroup) || Captured(groups, failRegex.MlfGainedGroup)))
+        {
+            return false;
+        }
+        var mlfid = prefMatch.Groups[pref.MlfidGroup];
+        return mlfid.Success && (_mlfid.Count == 0 || _mlfid.Get(mlfid.ValueSpan) is null);
+
+        static bool Captured(GroupCollection g, int n) => n >= 0 && g[n] is { Success: true, Length: > 0 };
+    }
+
+    /// <summary><see cref="IgnoreLine"/> for maxlines = 1.</summary>
+    private int? IgnoreSingle(ReadOnlySpan<char> text, bool failMatched)
+    {
+        int? found = null;
+        for (int i = 0; i < _ignore.Length; i++)
+        {
+            if (!_ignore[i].IsMatch(text))
+            {
+                continue;
+            }
+            found = i;
+            OnIgnoreRegex?.Invoke(i);
+            if (!Behavior.CheckAllRegex)
+            {
+                if (failMatched)
+                {
+                    _single = SingleBuffer.Empty;
+                }
+                break;
+            }
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// The failures of one failregex match (fail2ban's findFailure after the match: prefregex groups, mlfid merge,
+    /// failure id); true when the search stops here.
+    /// </summary>
+    private bool AddFailures(int idx, FilterRegex failRegex, FailData fail, MatchedLines matched, Match? prefMatch,
+        ref FailData? preGroups, double? date, ReadOnlySpan<char> buf, ref List<Failure>? failList)
+    {
+        bool checkAll = Behavior.CheckAllRegex;
+        bool defRaw = Options.UseDns == UseDns.Raw || Behavior.ReturnRawHost;
+        if (prefMatch is not null && preGroups is null)
+        {
+            preGroups = _pref!.GetGroups(prefMatch, skip: _pref.ContentGroup);
+            preGroups.Pop("content");
+        }
+        if (preGroups is { Count: > 0 })
+        {
+            // merged in place unless every failregex is tried (a later match needs them again); when the search goes
+            // on anyway ("No group found"), they are rebuilt
+            var merged = checkAll ? preGroups.Copy() : preGroups;
+            if (!checkAll)
+            {
+                preGroups = null;
+            }
+            foreach (var kv in fail)
+            {
+                if (kv.Value is not null || !merged.ContainsKey(kv.Key))
+                {
+                    merged[kv.Key] = kv.Value;
+                }
+            }
+            fail = merged;
+        }
+        string? mlfid = fail.GetString("mlfid");
+        bool shared = false;
+        if (mlfid is not null)
+        {
+            fail = MergeFailure(mlfid, fail, matched, out shared);
+            if (fail.IsTruthy("nofail") && !checkAll)
+            {
+                return true;
+            }
+        }
+        else
+        {
+            fail["matches"] = new List<LineTuple>([.. fail.Matches, .. matched.Get()]);
+        }
+
+        // failure id
+        string? fid = fail.GetString("fid");
+        string? ip = fail.GetString("ip4");
+        int? cidr = null;
+        bool raw = defRaw;
+        bool family = false;
+        if (ip is not null)
+        {
+            cidr = ParseCidr(fail.GetString("cidr"));
+            raw = true;
+            family = true;
+        }
+        else if ((ip = fail.GetString("ip6")) is not null)
+        {
+            cidr = ParseCidr(fail.GetString("cidr"));
+            raw = true;
+            family = true;
+        }
+        else if ((ip = fail.GetString("dns")) is null)
+        {
+            if (fid is null && mlfid is null)
+            {
+                // fail2ban raises "No group found" here and logs it: the regex yields nothing
+                _warn?.Invoke($"No group found in '{buf}' using '{failRegex.Expanded}'");
+                return false;
+            }
+            ip = fid;
+            raw = true;
+        }
+
+        List<FailureId?> fids;
+        if (ip is null)
+        {
+            fail["mlfpending"] = 1;
+            if (!checkAll && Behavior.IgnorePending)
+            {
+                return true;
+            }
+            fids = [null];
+        }
+        else if (raw)
+        {
+            // an ip4/ip6 capture is parsed as an address (family-specific); fid/dns text in raw mode stays a string
+            var ipId = family ? FailureId.From(ip, cidr) : FailureId.From(ip, null, raw: defRaw);
+            if (fid is null || fid == ip)
+            {
+                fids = [ipId];
+            }
+            else
+            {
+                fail["ip"] = ipId;
+                fids = [FailureId.From(fid, null, raw: defRaw)];
+            }
+        }
+        else
+        {
+            fids = ResolveHost(ip).Select(a => (FailureId?)FailureId.From(a.ToString())).ToList();
+        }
+        // the mlfid cache keeps this object and changes it with later lines: the failure gets a copy (not needed when
+        // the merge neither found nor stored it)
+        if (checkAll && mlfid is not null && shared)
+        {
+            fail = fail.Copy();
+        }
+        foreach (var id in fids)
+        {
+            (failList ??= []).Add(new Failure(idx, id, date, fail));
+        }
+        return !checkAll;
     }
 
     private static int? ParseCidr(string? s) =>
@@ -518,9 +756,11 @@ public sealed class Filter
     }
 
     /// <summary>The mlfid state machine (§2.5): merges this match into the connection's cached failure.</summary>
-    private FailData MergeFailure(string mlfid, FailData fail, List<LineTuple> matchedLines)
+    private FailData MergeFailure(string mlfid, FailData fail, MatchedLines matchedLines, out bool shared)
     {
         var cached = _mlfid.Count > 0 ? _mlfid.Get(mlfid) : null;
+        // whether the returned object is (or was) the cache's
+        shared = cached is not null;
         HashSet<string>? users = null;
         int flags = 0;
         if (fail.IsTruthy("mlfgained"))
@@ -575,6 +815,7 @@ public sealed class Filter
         {
             users = UpdateUsers(fail, fail.GetString("user"));
             _mlfid.Set(mlfid, fail);
+            shared = true;
         }
         if (FailData.Truthy(fail.Pop("mlfpending")) || users is { Count: > 1 })
         {
@@ -588,14 +829,14 @@ public sealed class Filter
             m = [.. m, .. fail.Matches];
             if ((flags & 8) == 0)
             {
-                m.AddRange(matchedLines);
+                m.AddRange(matchedLines.Get());
             }
             fail["matches"] = m;
         }
         else if ((flags & 3) == 1)
         {
             var prev = fail.Get("nofail-matches") as List<LineTuple> ?? [];
-            fail["nofail-matches"] = new List<LineTuple>([.. prev, .. matchedLines]);
+            fail["nofail-matches"] = new List<LineTuple>([.. prev, .. matchedLines.Get()]);
         }
         return fail;
     }

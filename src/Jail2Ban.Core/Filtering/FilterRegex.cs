@@ -19,9 +19,12 @@ public sealed partial class FilterRegex
         _regex = regex;
         _uses = compileWhenHot && (regex.Options & RegexOptions.Compiled) == 0 ? 0 : CompileAfterUses;
         RequiredPrefix = multiline || expanded.Contains("(?i", StringComparison.Ordinal) ? null : LiteralPrefix.Of(expanded);
+        FirstChars = multiline || RequiredPrefix is not null ? null : LiteralPrefix.FirstChars(expanded);
         Original = original;
         Expanded = expanded;
-        GroupNames = regex.GetGroupNames().Where(n => !char.IsAsciiDigit(n[0]) && !n.StartsWith("__g", StringComparison.Ordinal)).ToArray();
+        // interned: the filter looks them up by literal ("ip4", "mlfid"...), and FailData compares references first
+        GroupNames = regex.GetGroupNames().Where(n => !char.IsAsciiDigit(n[0]) && !n.StartsWith("__g", StringComparison.Ordinal))
+            .Select(string.Intern).ToArray();
         GroupNumbers = GroupNames.Select(regex.GroupNumberFromName).ToArray();
         var alts = new List<(string Group, string Target)>();
         var tuples = new List<(string Group, string Target)>();
@@ -34,7 +37,7 @@ public sealed partial class FilterRegex
             var m = ComplexName().Match(g);
             if (m.Success)
             {
-                (m.Groups[1].Value == "alt_" ? alts : tuples).Add((g, RegexTags.MapName(m.Groups[2].Value)));
+                (m.Groups[1].Value == "alt_" ? alts : tuples).Add((g, string.Intern(RegexTags.MapName(m.Groups[2].Value))));
             }
         }
         alts.Sort((a, b) => string.CompareOrdinal(a.Group, b.Group));
@@ -44,6 +47,14 @@ public sealed partial class FilterRegex
         SkipLinesGroups = GroupNames.Count(g => g.StartsWith("skiplines", StringComparison.Ordinal) && g.Length > 9 && g[9..].All(char.IsAsciiDigit));
         HasFailureIdGroup = FailureIdGroups.Any(g => GroupNames.Contains(g));
         ContentGroup = GroupNames.Contains("content") ? regex.GroupNumberFromName("content") : null;
+        int Number(string name) => GroupNames.Contains(name) ? regex.GroupNumberFromName(name) : -1;
+        NoFailGroup = Number("nofail");
+        MlfForgetGroup = Number("mlfforget");
+        MlfGainedGroup = Number("mlfgained");
+        MlfidGroup = Number("mlfid");
+        // only plain named groups: no alt_/tuple_ post-processing and no mlfpending that could change the keys
+        // the stateless "forget" check reads (see Filter.ForgetsWithoutState)
+        PlainMlfGroups = alts.Count == 0 && tuples.Count == 0 && !GroupNames.Contains("mlfpending");
     }
 
     /// <summary>The pattern as configured (tags not expanded).</summary>
@@ -89,6 +100,12 @@ public sealed partial class FilterRegex
     /// <summary>Literal text the pattern needs at the start of the searched text (a cheap pre-check), or null.</summary>
     public string? RequiredPrefix { get; }
 
+    /// <summary>
+    /// When there is no <see cref="RequiredPrefix"/>: the characters the searched text must start with (a cheaper
+    /// pre-check than running the regex), or null.
+    /// </summary>
+    public string? FirstChars { get; }
+
     /// <summary>Named groups in .NET group-number order (not Python's; only names matter for the fail data).</summary>
     public IReadOnlyList<string> GroupNames { get; }
 
@@ -102,6 +119,18 @@ public sealed partial class FilterRegex
 
     public bool HasFailureIdGroup { get; }
 
+    /// <summary>Group numbers of F-NOFAIL, F-MLFFORGET, F-MLFGAINED and F-MLFID, or -1.</summary>
+    internal int NoFailGroup { get; }
+
+    internal int MlfForgetGroup { get; }
+
+    internal int MlfGainedGroup { get; }
+
+    internal int MlfidGroup { get; }
+
+    /// <summary>No alt_/tuple_ groups and no mlfpending group.</summary>
+    internal bool PlainMlfGroups { get; }
+
     /// <summary>Group number of F-CONTENT (prefregex), if any.</summary>
     public int? ContentGroup { get; }
 
@@ -113,6 +142,22 @@ public sealed partial class FilterRegex
         try
         {
             return Current().Match(text);
+        }
+        catch (RegexMatchTimeoutException e)
+        {
+            throw new RegexTimeoutException(Original, e.MatchTimeout, e);
+        }
+    }
+
+    /// <summary>
+    /// Searches text[start..start+length] as if it were a string of its own (anchors, \b and lookarounds stop at the
+    /// range's ends); group indexes are positions in <paramref name="text"/>.
+    /// </summary>
+    public Match Search(string text, int start, int length)
+    {
+        try
+        {
+            return Current().Match(text, start, length);
         }
         catch (RegexMatchTimeoutException e)
         {
@@ -137,12 +182,24 @@ public sealed partial class FilterRegex
     /// Python's <c>groupdict()</c> for a match (null for a group that did not participate), with fail2ban's
     /// alternative (<c>alt_*</c>) and tuple (<c>tuple_*</c>) post-processing.
     /// </summary>
-    public FailData GetGroups(Match m)
+    public FailData GetGroups(Match m) => GetGroups(m, null);
+
+    /// <summary>
+    /// <see cref="GetGroups(Match)"/>, the group numbered <paramref name="skip"/> (the prefregex's content, which the
+    /// filter drops) left out rather than copied out of the text.
+    /// </summary>
+    internal FailData GetGroups(Match m, int? skip)
     {
-        var d = new FailData();
+        // room for the groups and what the filter adds (matches, users, mlfid merge) without growing
+        var d = new FailData(GroupNames.Count + 4);
+        var groups = m.Groups;
         for (int i = 0; i < GroupNames.Count; i++)
         {
-            var g = m.Groups[GroupNumbers[i]];
+            if (GroupNumbers[i] == skip)
+            {
+                continue;
+            }
+            var g = groups[GroupNumbers[i]];
             d[GroupNames[i]] = g.Success ? g.Value : null;
         }
         foreach (var (group, target) in Alternatives)

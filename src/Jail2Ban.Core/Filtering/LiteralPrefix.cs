@@ -96,6 +96,211 @@ internal static class LiteralPrefix
         return sb.Length > 0 ? sb.ToString() : null;
     }
 
+    /// <summary>
+    /// The characters a match of a <c>^</c>-anchored (non-multiline) Python pattern can start with, sorted, or null
+    /// when they cannot be told for sure (inline flags, classes like \w, an optional first item, lookarounds...).
+    /// For patterns without a literal prefix: <c>^[iI]nvalid</c> gives "Ii", <c>^(?:Connection|Disconnected)</c> "CD".
+    /// </summary>
+    public static string? FirstChars(string py)
+    {
+        if (py.Length < 2 || py[0] != '^' || HasInlineFlags(py) || HasTopLevelAlternation(py, 0, py.Length))
+        {
+            return null;
+        }
+        var set = new SortedSet<char>();
+        return First(py, 1, py.Length, set) && set.Count is > 0 and <= 64 ? new string([.. set]) : null;
+    }
+
+    /// <summary>Python inline flags ((?i), (?x), (?s:...), ...) change what characters mean: no analysis then.</summary>
+    private static bool HasInlineFlags(string py)
+    {
+        for (int i = py.IndexOf("(?", StringComparison.Ordinal); i >= 0 && i + 2 < py.Length; i = py.IndexOf("(?", i + 1, StringComparison.Ordinal))
+        {
+            if ("aiLmsux-".Contains(py[i + 2]))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Adds the first characters of the sequence py[i..end); false when unknown (or it may be empty).</summary>
+    private static bool First(string py, int i, int end, SortedSet<char> set)
+    {
+        if (i >= end)
+        {
+            return false;
+        }
+        char c = py[i];
+        int next;
+        if (c == '(')
+        {
+            int inner;
+            if (py.AsSpan(i).StartsWith("(?P<"))
+            {
+                int gt = py.IndexOf('>', i);
+                if (gt < 0 || gt >= end)
+                {
+                    return false;
+                }
+                inner = gt + 1;
+            }
+            else if (py.AsSpan(i).StartsWith("(?:"))
+            {
+                inner = i + 3;
+            }
+            else if (i + 1 < end && py[i + 1] != '?')
+            {
+                inner = i + 1;
+            }
+            else
+            {
+                return false;
+            }
+            int close = FindClose(py, i);
+            if (close < 0 || close >= end)
+            {
+                return false;
+            }
+            // every alternative of the group must start with a known character
+            int a = inner;
+            foreach (int bar in TopLevelBars(py, inner, close))
+            {
+                if (!First(py, a, bar, set))
+                {
+                    return false;
+                }
+                a = bar + 1;
+            }
+            if (!First(py, a, close, set))
+            {
+                return false;
+            }
+            next = close + 1;
+        }
+        else if (c == '[')
+        {
+            int j = i + 1;
+            if (j >= end || py[j] is '^' or ']' or '[')
+            {
+                return false;
+            }
+            while (j < end && py[j] != ']')
+            {
+                char lo;
+                if (py[j] == '\\')
+                {
+                    if (j + 1 >= end || char.IsLetterOrDigit(py[j + 1]))
+                    {
+                        return false;
+                    }
+                    lo = py[j + 1];
+                    j += 2;
+                }
+                else if (py[j] == '[')
+                {
+                    return false;
+                }
+                else
+                {
+                    lo = py[j];
+                    j++;
+                }
+                if (j + 1 < end && py[j] == '-' && py[j + 1] != ']')
+                {
+                    char hi = py[j + 1];
+                    if (hi == '\\' || hi < lo || hi - lo > 64)
+                    {
+                        return false;
+                    }
+                    for (char ch = lo; ch <= hi; ch++)
+                    {
+                        set.Add(ch);
+                    }
+                    j += 2;
+                }
+                else
+                {
+                    set.Add(lo);
+                }
+            }
+            if (j >= end)
+            {
+                return false;
+            }
+            next = j + 1;
+        }
+        else if (c == '\\')
+        {
+            if (i + 1 >= end || char.IsLetterOrDigit(py[i + 1]))
+            {
+                return false;
+            }
+            set.Add(py[i + 1]);
+            next = i + 2;
+        }
+        else if ("^$.|?*+{}[])".Contains(c))
+        {
+            return false;
+        }
+        else
+        {
+            set.Add(c);
+            next = i + 1;
+        }
+        // an optional first item: what follows could start the match
+        return !(next < py.Length && py[next] is '?' or '*' or '{');
+    }
+
+    /// <summary>Positions of the '|' at the top level of py[start..end).</summary>
+    private static List<int> TopLevelBars(string p, int start, int end)
+    {
+        var bars = new List<int>();
+        int depth = 0;
+        bool inClass = false;
+        for (int i = start; i < end; i++)
+        {
+            char c = p[i];
+            if (c == '\\')
+            {
+                i++;
+                continue;
+            }
+            if (inClass)
+            {
+                if (c == ']')
+                {
+                    inClass = false;
+                }
+                continue;
+            }
+            switch (c)
+            {
+                case '[':
+                    inClass = true;
+                    if (i + 1 < end && p[i + 1] == '^')
+                    {
+                        i++;
+                    }
+                    if (i + 1 < end && p[i + 1] == ']')
+                    {
+                        i++;
+                    }
+                    break;
+                case '(':
+                    depth++;
+                    break;
+                case ')':
+                    depth--;
+                    break;
+                case '|' when depth == 0:
+                    bars.Add(i);
+                    break;
+            }
+        }
+        return bars;
+    }
+
     /// <summary>Index of the ')' closing the group opened at <paramref name="open"/>, or -1.</summary>
     private static int FindClose(string p, int open)
     {

@@ -31,6 +31,22 @@ internal sealed class MlfidCache(TimeProvider clock, int maxCount = 100, double 
         return null;
     }
 
+    /// <summary><see cref="Get(string)"/> without the key as a string (the filter's check before it builds one).</summary>
+    public FailData? Get(ReadOnlySpan<char> key)
+    {
+        var lookup = _items.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!lookup.TryGetValue(key, out var e))
+        {
+            return null;
+        }
+        if (e.Expires > Now)
+        {
+            return e.Value;
+        }
+        lookup.Remove(key);
+        return null;
+    }
+
     public void Set(string key, FailData value)
     {
         double t = Now;

@@ -140,4 +140,42 @@ public sealed class LiteralPrefixTests
     {
         Assert.Equal(expected, LiteralPrefix.Of(python));
     }
+
+    [Theory]
+    [InlineData(@"^[aA]uthentication (?:failure|error)", "Aa")]
+    [InlineData(@"^[iI](?:llegal|nvalid) user", "Ii")]
+    [InlineData(@"^(?P<nofail>(?P<mlfforget>(Connection (?:closed|reset)|Disconnected))) by", "CD")]
+    [InlineData(@"^(?:pam_[a-z]+|[x-z0])", "0pxyz")]
+    [InlineData(@"^\[ID", "[")]
+    [InlineData(@"^[a-c-]x", "-abc")]
+    [InlineData(@"^[ab]?c", null)]
+    [InlineData(@"^(?:a|b?)c", null)]
+    [InlineData(@"^(?:a|)c", null)]
+    [InlineData(@"^(?:ab)*c", null)]
+    [InlineData(@"^a{0,2}b", null)]
+    [InlineData(@"^[^a]b", null)]
+    [InlineData(@"^\w+", null)]
+    [InlineData(@"^\sx", null)]
+    [InlineData(@"^.x", null)]
+    [InlineData(@"^(?=a)a", null)]
+    [InlineData(@"^(?i)abc", null)]
+    [InlineData(@"^abc(?x) d", null)]
+    [InlineData(@"^a|b", null)]
+    [InlineData(@"a", null)]
+    public void FirstCharsAreTheOnlyPossibleOnes(string python, string? expected)
+    {
+        Assert.Equal(expected, LiteralPrefix.FirstChars(python));
+        if (expected is not null)
+        {
+            // every character outside the set makes the regex fail at once; each inside may start a match
+            var r = new Regex(PythonRegex.Translate(python));
+            for (char c = (char)1; c < 128; c++)
+            {
+                if (!expected.Contains(c))
+                {
+                    Assert.False(r.IsMatch(c + "uthentication failure nvalid user onnection closed by isconnected by am_x x ID"), $"{python} matched after '{c}'");
+                }
+            }
+        }
+    }
 }
