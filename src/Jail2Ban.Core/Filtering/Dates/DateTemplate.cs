@@ -124,6 +124,12 @@ internal sealed class DateTemplate
     /// </summary>
     internal bool IsContextSafe { get; init; }
 
+    /// <summary>
+    /// The hand-written matcher for this pattern (the syslog templates), or null: the detector asks it first and
+    /// runs the regex only when it has none or it is unsure.
+    /// </summary>
+    internal FastDateParser? Fast { get; init; }
+
     internal bool IsAnchored => (Flags & (DateTemplateFlags.LineBegin | DateTemplateFlags.LineEnd)) != 0;
 
     internal DateTemplate WithWeight(double weight) => new()
@@ -140,6 +146,7 @@ internal sealed class DateTemplate
         AmPmGroup = AmPmGroup,
         Weight = weight,
         IsContextSafe = IsContextSafe,
+        Fast = Fast,
     };
 
     public override string ToString() => Name;
