@@ -12,7 +12,7 @@ namespace Jail2Ban.Core.Tests.Filtering.Dates;
 /// </summary>
 public sealed class FastDateParserTests
 {
-    private static readonly string[] Fields = ["__g1", "a", "b", "d", "Y", "H", "M", "S", "f"];
+    private static readonly string[] Fields = ["__g1", "a", "b", "m", "d", "Y", "H", "M", "S", "f", "z"];
 
     /// <summary>Every line of the compat logs (comments too: they are text a detector may see), as UTF-8 and as Latin-1.</summary>
     private static List<string> CompatLines()
@@ -60,6 +60,33 @@ public sealed class FastDateParserTests
                 : $"{Pick(dayNames)}{Pick(months)} {Pick(days)}{Pick(gaps)}{Pick(hours)}:{Pick(minsecs)}:{Pick(minsecs)}{Pick(fracs)}{Pick(years)}";
             lines.Add(Pick(pre) + date + Pick(post));
         }
+        // ISO 8601 and Apache forms, with every part near and past its limits.
+        string[] isoYears = ["2005", "2026", "2031", "1999", "2٠26", "20261", "205"];
+        string[] isoSeps = ["-", "/", ".", ":"];
+        string[] monthNos = ["1", "01", "9", "09", "10", "12", "13", "00", "0", "001", ""];
+        string[] isoT = ["T", " ", "  ", "   ", "t", ""];
+        string[] hours23 = ["0", "00", "9", "09", "19", "20", "23", "24", "29", "3", ""];
+        string[] isoFracs = ["", ".5", ",123", ",1234567", ".", ",x"];
+        string[] zones = ["", "Z", "z", " Z", "  UTC", "utc", " GMT", "+0100", "+01:00", "-0130", "+01:0", "+1", "+01", "\t+01:00",
+            "\x1c+01", " +0100x", "Zulu", "+01:00:00", " CET", "\u00A0Z", " +21", "-1961"];
+        string[] apacheZones = ["", " +0000", " -0130", " Z", " z", " utc", " GMT", " +01:00", " +01:0", "  +0000", " +0100x", " EST"];
+        string[] apacheSeps = ["/", "-"];
+        string[] apacheGlue = [":", " ", "", "::", "T"];
+        for (int i = 0; i < random / 2; i++)
+        {
+            string sep = Pick(isoSeps), sep2 = rng.Next(8) == 0 ? Pick(isoSeps) : sep;
+            lines.Add(Pick(pre) + $"{Pick(isoYears)}{sep}{Pick(monthNos)}{sep2}{Pick(days)}{Pick(isoT)}{Pick(hours23)}:{Pick(minsecs)}:{Pick(minsecs)}{Pick(isoFracs)}{Pick(zones)}" + Pick(post));
+            string asep = Pick(apacheSeps), asep2 = rng.Next(8) == 0 ? Pick(apacheSeps) : asep;
+            lines.Add(Pick(pre) + $"{Pick(days)}{asep}{Pick(months)}{asep2}{Pick(isoYears)}{Pick(apacheGlue)}{Pick(hours23)}:{Pick(minsecs)}:{Pick(minsecs)}{Pick(fracs)}{Pick(apacheZones)}" + Pick(post));
+        }
+        lines.AddRange(
+        [
+            "2026-01-01 00:00:01,123 fail2ban.filter [1]: INFO x", "2005-08-14T12:00:00.123456+02:00 y", "2024-02-29 01:02:03 leap",
+            "2025-02-29 01:02:03 not leap", "2026-04-31 00:00:00", "2026-12-31 24:00:00", "2026/1/2 3:04:05", "2026.01.02T03:04:05Z",
+            "1.2.3.4 - - [01/Jan/2026:00:00:01 +0000] \"GET / HTTP/1.1\" 200 1", "1.2.3.4 - - [ 1/Jan/2026:00:00:01 +0000]",
+            "[31/Dec/2025:23:59:59 -0130] x", "01-Jan-2026 00:00:01.5 UTC", " 1/jan/2026 00:00:01", "  1/Jan/2026 00:00:01",
+            "   1/Jan/2026 00:00:01", "- 1/Jan/2026 00:00:01",
+        ]);
         // Systematic: every day 0..32 of every month, padded both ways, leap years and rollover dates.
         foreach (var m in months.Take(12))
         {
@@ -89,20 +116,20 @@ public sealed class FastDateParserTests
 
     [Theory]
     [MemberData(nameof(Years))]
-    public void The_syslog_templates_get_a_parser_and_no_other(int year)
+    public void The_syslog_iso_and_apache_templates_get_a_parser_and_no_other(int year)
     {
         var f = new DateTemplateFactory(year);
-        var names = f.DefaultAll.Where(t => t.Fast is not null).Select(t => t.Name).ToList();
-        Assert.Equal(
-        [
-            "{^LN-BEG}(?:DAY )?MON Day %k:Minute:Second(?:\\.Microseconds)?(?: ExYear)?",
-            "{^LN-BEG}(?:DAY )?MON Day ExYear %k:Minute:Second(?:\\.Microseconds)?",
-            "(?:DAY )?MON Day %k:Minute:Second(?:\\.Microseconds)?(?: ExYear)?",
-            "(?:DAY )?MON Day ExYear %k:Minute:Second(?:\\.Microseconds)?",
-        ], names);
+        // DefaultPatterns 0 (ISO 8601), 1 and 2 (syslog), 4 (Apache): the originals and their {^LN-BEG} copies.
+        var sources = new[] { 0, 1, 2, 4 }.Select(i => DateTemplateFactory.DefaultPatterns[i]).ToHashSet();
+        var expected = f.DefaultAll.Where(t => t.Pattern is { } p && sources.Contains(p.Replace("{^LN-BEG}", "", StringComparison.Ordinal)))
+            .Select(t => t.Name).ToList();
+        Assert.Equal(8, expected.Count);
+        Assert.Equal(expected, f.DefaultAll.Where(t => t.Fast is not null).Select(t => t.Name).ToList());
+        Assert.Equal(4, f.DefaultAll.Count(t => t.Fast is { IsLineBegin: true }));
         // A custom entry with the same text is the same pattern: it gets the parser too; a different one does not.
         Assert.NotNull(f.Get(@"{^LN-BEG}(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?").Fast);
         Assert.Null(f.Get("%b %d %H:%M:%S").Fast);
+        Assert.Null(f.Get("%Y-%m-%d %H:%M:%S").Fast);
         Assert.Null(FastDateParser.TryCreate(@"(?i)^(?:\W{0,2})?(?<__g1>(?<b>jan|feb) (?<d>\d+))"));
     }
 
@@ -178,8 +205,12 @@ public sealed class FastDateParserTests
             $"{what}: match {(m.Index, m.Index + m.Length)} != {(caps.MatchIndex, caps.MatchEnd)} in: {line}");
         foreach (var name in Fields)
         {
-            var g = m.Groups[regex.GroupNumberFromName(name)];
             int no = regex.GroupNumberFromName(name);
+            if (no < 0)
+            {
+                continue;
+            }
+            var g = m.Groups[no];
             var fast = new FastDateGroups(line, caps);
             bool ok = fast.TryGet(no, out var v);
             Assert.True(g.Success == ok && (!ok || g.Value == v.ToString()),
@@ -247,16 +278,31 @@ public sealed class FastDateParserTests
         Assert.Equal(folding, claimed);
     }
 
-    [Fact]
-    public void Syslog_lines_take_the_fast_path()
+    [Theory]
+    [InlineData(1, "Jan  1 00:00:01 web1 sshd[4756]: Connection closed", 0, 15)]
+    [InlineData(1, "Sun Dec 31 23:59:59.123456 2028 x", 0, 31)]
+    [InlineData(1, "[Feb 29 01:02:03] y", 1, 16)]
+    [InlineData(2, "Mon Jan  1 2024 00:00:01 x", 0, 24)]
+    [InlineData(0, "2026-01-01 00:00:01,123 fail2ban.filter [1]: INFO", 0, 23)]
+    [InlineData(0, "2005-08-14T12:00:00.123456+02:00 x", 0, 32)]
+    [InlineData(4, "[01/Jan/2026:00:00:01 +0000] GET /", 1, 27)]
+    public void Common_lines_take_the_fast_path(int pattern, string line, int start, int end)
     {
-        var t = FastTemplates(2026).First(t => t.Fast!.IsLineBegin);
+        var t = new DateTemplateFactory(2026).DefaultAll.Single(t => t.Pattern == "{^LN-BEG}" + DateTemplateFactory.DefaultPatterns[pattern]);
         var caps = new DateCaptures();
-        foreach (var line in new[] { "Jan  1 00:00:01 web1 sshd[4756]: Connection closed", "Sun Dec 31 23:59:59.123456 2028 x", "[Feb 29 01:02:03] y" })
-        {
-            Assert.Equal(FastResult.Match, t.Fast!.Match(line, 0, line.Length, caps));
-        }
-        Assert.Equal(FastResult.NoMatch, t.Fast!.Match("Jan 32 00:00:01 x", 0, 17, caps));
-        Assert.Equal(FastResult.Unsure, t.Fast!.Match("Jan  1 00:00:0١ x", 0, 17, caps));
+        Assert.Equal(FastResult.Match, t.Fast!.Match(line, 0, line.Length, caps));
+        Assert.Equal((start, end), (caps.Start[t.DateGroup], caps.End[t.DateGroup]));
+    }
+
+    [Theory]
+    [InlineData("Jan 32 00:00:01 x", "NoMatch")]
+    [InlineData("Jan 32 00:00:01 é", "NoMatch")]
+    [InlineData("Jan  1 00:00:0١ x", "Unsure")]
+    [InlineData("Jan  1 00:00:01é", "Unsure")]
+    [InlineData("éJan  1 00:00:01", "Unsure")]
+    public void Undecided_lines_are_left_to_the_regex(string line, string expected)
+    {
+        var t = new DateTemplateFactory(2026).DefaultAll.Single(t => t.Pattern == "{^LN-BEG}" + DateTemplateFactory.DefaultPatterns[1]);
+        Assert.Equal(Enum.Parse<FastResult>(expected), t.Fast!.Match(line, 0, line.Length, new DateCaptures()));
     }
 }
