@@ -21,6 +21,8 @@ internal sealed class DateCaptures
 {
     internal int MatchIndex;
     internal int MatchEnd;
+    /// <summary>One past the last index the parser read (of a line-anchored match): the result depends on nothing after it.</summary>
+    internal int ReadEnd;
     internal int[] Start = new int[16];
     internal int[] End = new int[16];
 
@@ -250,6 +252,7 @@ internal sealed class FastDateParser
             caps.Set(gDate, k, e);
             caps.MatchIndex = 0;
             caps.MatchEnd = e;
+            caps.ReadEnd = r.ReadEnd;
             return FastResult.Match;
         }
         for (int p = pos; p < end; p++)
@@ -683,10 +686,16 @@ internal sealed class FastDateParser
         private readonly string line = line;
         private readonly int end = end;
         internal bool Unsure;
+        /// <summary>One past the highest index read (inside or outside the text).</summary>
+        internal int ReadEnd;
 
         /// <summary>The character at <paramref name="i"/>, or -1 outside [0, end).</summary>
         internal int At(int i)
         {
+            if (i >= ReadEnd)
+            {
+                ReadEnd = i + 1;
+            }
             if ((uint)i >= (uint)end)
             {
                 return -1;

@@ -237,8 +237,10 @@ public sealed class FastDateParserTests
         var fast = new DateDetector(patterns, localZone: DateFixtures.Zurich, clock: clock);
         var plain = new DateDetector(patterns, localZone: DateFixtures.Zurich, clock: clock) { UseFastPath = false };
         int found = 0, step = 0;
-        // The edge cases one by one, then the logs, then the edge cases again (each batch after the other's learning).
-        foreach (var line in Edge.Value.Concat(Compat.Value).Concat(Edge.Value.Take(3000)))
+        // The edge cases one by one, then the logs, then the edge cases again (each batch after the other's learning),
+        // each of those followed by itself with the text after the date changed (the detector's repeat shortcut).
+        var again = Edge.Value.Take(3000).SelectMany(l => new[] { l, l + "7", l + " 2026", l.Length > 1 ? l[..^1] : l, l + "é" });
+        foreach (var line in Edge.Value.Concat(Compat.Value).Concat(again))
         {
             step++;
             DateHit? a, b;
