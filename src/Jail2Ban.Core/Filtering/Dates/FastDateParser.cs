@@ -9,7 +9,7 @@ internal enum FastResult
     NoMatch,
     /// <summary>The regex finds exactly this match, with these groups.</summary>
     Match,
-    /// <summary>Not decided (a non-ASCII character was read, or the search ran too long): ask the regex.</summary>
+    /// <summary>Not decided (a non-ASCII character was read, which the regex's Unicode classes might take differently): ask the regex.</summary>
     Unsure,
 }
 
