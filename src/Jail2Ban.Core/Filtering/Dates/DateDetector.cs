@@ -62,6 +62,7 @@ public sealed class DateDetector
     {
         ArgumentNullException.ThrowIfNull(datePatterns);
         this.clock = clock ?? TimeProvider.System;
+        systemClock = this.clock == TimeProvider.System;
         factory = clock is null || clock == TimeProvider.System
             ? SystemFactory.Value
             : new DateTemplateFactory(clock.GetLocalNow().Year);
@@ -140,25 +141,37 @@ public sealed class DateDetector
         }
         repeatEntry = null;
         var (match, entry) = MatchTime(line);
-        if (match is null)
+        if (!match.Success)
         {
             return null;
         }
         var t = entry!.Template;
-        var g = match.Groups[t.DateGroup];
         DateHit hit;
         long nowFrom = long.MinValue, nowTo = long.MaxValue;
-        if (g.Length == 0)
+        if (match.Fast is { } caps)
         {
-            hit = new DateHit(g.Index, g.Index, null);
+            // The fast parser's templates always capture a non-empty date.
+            int gs = caps.Start[t.DateGroup];
+            hit = new DateHit(gs, caps.End[t.DateGroup],
+                StrptimeConverter.Convert(t, new FastDateGroups(line, caps), now, localClock, defaultOffsetMinutes, out nowFrom, out nowTo));
         }
         else
         {
-            hit = new DateHit(g.Index, g.Index + g.Length, Convert(t, match, now, out nowFrom, out nowTo));
+            var m = match.Regex!;
+            var g = m.Groups[t.DateGroup];
+            if (g.Length == 0)
+            {
+                hit = new DateHit(g.Index, g.Index, null);
+            }
+            else
+            {
+                hit = new DateHit(g.Index, g.Index + g.Length, Convert(t, m, now, out nowFrom, out nowTo));
+            }
         }
         if (t.IsContextSafe)
         {
-            Remember(line, entry, match.Index, match.Index + match.Length, hit, nowFrom, nowTo);
+            Remember(line, entry, match.Index, match.End, hit, nowFrom, nowTo,
+                match.Fast is { } c && t.Fast is { IsLineBegin: true } ? c.ReadEnd : int.MaxValue);
         }
         return hit;
     }
@@ -170,8 +183,12 @@ public sealed class DateDetector
     private DateHit repeatHit;
     private long repeatNowFrom, repeatNowTo;
 
-    private void Remember(string line, Entry entry, int start, int end, DateHit hit, long nowFrom, long nowTo)
+    // The fast parser read nothing at or after this index to find the remembered (line-anchored) match; MaxValue = unknown.
+    private int repeatReadEnd = int.MaxValue;
+
+    private void Remember(string line, Entry entry, int start, int end, DateHit hit, long nowFrom, long nowTo, int readEnd)
     {
+        repeatReadEnd = readEnd;
         int cs = Math.Max(0, start - 1);
         int ce = Math.Min(line.Length, end + 2);
         repeatEntry = entry;
@@ -218,7 +235,14 @@ public sealed class DateDetector
         int start, end;
         if (t.IsAnchored)
         {
-            if (!FirstMatch(t.Regex, line, 0, line.Length, out start, out end))
+            if (repeatReadEnd <= cs0 + repeatContext.Length)
+            {
+                // The fast parser found the previous match reading only text inside the context, which is the same
+                // here: it would find the same match again.
+                start = repeatStart;
+                end = repeatEnd;
+            }
+            else if (!FirstMatch(t, line, 0, line.Length, out start, out end))
             {
                 return false;
             }
@@ -228,7 +252,7 @@ public sealed class DateDetector
             int distance = lastPos, endpos = lastEndPos;
             if (!((CharAt(line, distance - 1) == lastPosBefore || (CharAt(line, distance) == lastPosAt && !IsAlnum(lastPosAt)))
                 && (CharAt(line, endpos) == lastEndAt || (CharAt(line, endpos - 1) == lastEndBefore && !IsAlnum(lastEndBefore))))
-                || !FirstMatch(t.Regex, line, distance, endpos, out start, out end)
+                || !FirstMatch(t, line, distance, endpos, out start, out end)
                 || start != lastPos || end != lastEndPos)
             {
                 return false;
@@ -247,7 +271,7 @@ public sealed class DateDetector
         }
         // matchTime's success bookkeeping; positions and boundary characters are unchanged.
         entry.Hits++;
-        entry.LastUsed = clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        entry.LastUsed = WallNow();
         entry.Distance = start;
         if (firstUnused == i)
         {
@@ -263,10 +287,47 @@ public sealed class DateDetector
         return true;
     }
 
+    private readonly bool systemClock;
+    private long wallTick = long.MinValue;
+    private double wallNow;
+
+    /// <summary>
+    /// The wall clock for the templates' "last used" times (fail2ban's time.time() on each match). With the system
+    /// clock, read again only when the coarse millisecond tick has moved: a few milliseconds are nothing next to the
+    /// 5-minute "unused" test, and reading the precise clock for every line cost about 5% of the date detection.
+    /// </summary>
+    private double WallNow()
+    {
+        if (systemClock)
+        {
+            long tick = Environment.TickCount64;
+            if (tick == wallTick)
+            {
+                return wallNow;
+            }
+            wallTick = tick;
+        }
+        wallNow = clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        return wallNow;
+    }
+
     /// <summary>Span of the first match of Python's <c>search(line, pos, endpos)</c>, without allocating.</summary>
-    private static bool FirstMatch(Regex regex, string line, int pos, int endpos, out int start, out int end)
+    private bool FirstMatch(DateTemplate t, string line, int pos, int endpos, out int start, out int end)
     {
         start = end = 0;
+        if (UseFastPath && t.Fast is { } fast)
+        {
+            switch (fast.Match(line, pos, endpos, captures))
+            {
+                case FastResult.Match:
+                    start = captures.MatchIndex;
+                    end = captures.MatchEnd;
+                    return true;
+                case FastResult.NoMatch:
+                    return false;
+            }
+        }
+        var regex = t.Regex;
         endpos = Math.Min(endpos, line.Length);
         pos = Math.Max(pos, 0);
         if (pos > endpos)
@@ -420,11 +481,74 @@ public sealed class DateDetector
         return endpos == line.Length ? regex.Match(line, pos) : regex.Match(line[..endpos], pos);
     }
 
-    private (Match? Match, Entry? Entry) MatchTime(string line)
+    /// <summary>One template's match: from the regex, or from its fast parser (groups in a <see cref="DateCaptures"/>).</summary>
+    private readonly struct TemplateMatch
     {
-        Match? match = null;
+        internal readonly Match? Regex;
+        internal readonly DateCaptures? Fast;
+        internal readonly int Index;
+        internal readonly int End;
+
+        internal TemplateMatch(Match m)
+        {
+            Regex = m.Success ? m : null;
+            Index = m.Index;
+            End = m.Index + m.Length;
+        }
+
+        internal TemplateMatch(DateCaptures c)
+        {
+            Fast = c;
+            Index = c.MatchIndex;
+            End = c.MatchEnd;
+        }
+
+        internal bool Success => Regex is not null || Fast is not null;
+    }
+
+    // The fast parser's groups: "captures" takes the next match; the other one may hold the reserved candidate.
+    private DateCaptures captures = new();
+    private DateCaptures spareCaptures = new();
+
+    /// <summary>False: never use the templates' fast parsers (the differential tests' reference).</summary>
+    internal bool UseFastPath { get; init; } = FastPathByDefault;
+
+    /// <summary>J2B_NO_FAST_DATES=1 runs every date template's regex (to measure the difference).</summary>
+    private static readonly bool FastPathByDefault = Environment.GetEnvironmentVariable("J2B_NO_FAST_DATES") != "1";
+
+    /// <summary>The template's search over the whole line (<paramref name="window"/> false) or over [pos, endpos).</summary>
+    private TemplateMatch Search(DateTemplate t, string line, bool window, int pos, int endpos)
+    {
+        if (UseFastPath && t.Fast is { } fast)
+        {
+            var r = window ? fast.Match(line, pos, endpos, captures) : fast.Match(line, 0, line.Length, captures);
+            if (r == FastResult.Match)
+            {
+                return new TemplateMatch(captures);
+            }
+            if (r == FastResult.NoMatch)
+            {
+                return default;
+            }
+        }
+        return new TemplateMatch(window ? SearchWindow(t.Regex, line, pos, endpos) : t.Regex.Match(line));
+    }
+
+    /// <summary>Keeps a match as the reserved candidate: its groups must survive the next searches.</summary>
+    private TemplateMatch Reserve(TemplateMatch m)
+    {
+        if (m.Fast is not null && ReferenceEquals(m.Fast, captures))
+        {
+            (captures, spareCaptures) = (spareCaptures, captures);
+        }
+        return m;
+    }
+
+    private (TemplateMatch Match, Entry? Entry) MatchTime(string line)
+    {
+        TemplateMatch match = default;
         Entry? entry = null;
-        Match? found = null;
+        TemplateMatch found = default;
         int foundDistance = MaxDistance, foundEnd = MaxDistance, foundIdx = -1;
         int ignoreBySearch = MaxDistance;
         int i = lastTemplIdx;
@@ -437,7 +561,7 @@ public sealed class DateDetector
             var t = entry.Template;
             if (t.IsAnchored)
             {
-                match = t.Regex.Match(line);
+                match = Search(t, line, false, 0, 0);
                 ignoreBySearch = i;
             }
             else
@@ -448,36 +572,32 @@ public sealed class DateDetector
                 if ((CharAt(line, distance - 1) == lastPosBefore || (CharAt(line, distance) == lastPosAt && !IsAlnum(lastPosAt)))
                     && (CharAt(line, endpos) == lastEndAt || (CharAt(line, endpos - 1) == lastEndBefore && !IsAlnum(lastEndBefore))))
                 {
-                    match = SearchWindow(t.Regex, line, distance, endpos);
+                    match = Search(t, line, true, distance, endpos);
                 }
                 else
                 {
-                    match = t.Regex.Match(line);
+                    match = Search(t, line, false, 0, 0);
                     ignoreBySearch = i;
                 }
             }
             if (match.Success)
             {
                 distance = match.Index;
-                endpos = match.Index + match.Length;
+                endpos = match.End;
                 if (!(templates.Count == 1 || t.IsAnchored || (distance == lastPos && endpos == lastEndPos)))
                 {
                     // Different position: maybe a pattern switch. Keep as candidate and search.
-                    found = match;
+                    found = Reserve(match);
                     foundDistance = distance;
                     foundEnd = endpos;
                     foundIdx = i;
-                    match = null;
+                    match = default;
                 }
-            }
-            else
-            {
-                match = null;
             }
         }
 
         // 2. Scan all templates (unless the gate proves none but the one skipped can match: same result).
-        if (match is null)
+        if (!match.Success)
         {
             int start = ScanMayMatch(line, ignoreBySearch) ? 0 : templates.Count;
             for (i = start; i < templates.Count; i++)
@@ -488,13 +608,13 @@ public sealed class DateDetector
                 }
                 entry = templates[i];
                 var t = entry.Template;
-                var m = t.Regex.Match(line);
+                var m = Search(t, line, false, 0, 0);
                 if (!m.Success)
                 {
                     continue;
                 }
                 distance = m.Index;
-                endpos = m.Index + m.Length;
+                endpos = m.End;
                 match = m;
                 if (i + 1 >= templates.Count || t.IsAnchored)
                 {
@@ -507,18 +627,18 @@ public sealed class DateDetector
                     // Possibly a date-like text inside the message: remember the nearest, go on.
                     if (distance < foundDistance)
                     {
-                        found = m;
+                        found = Reserve(m);
                         foundDistance = distance;
                         foundEnd = endpos;
                         foundIdx = i;
                     }
-                    match = null;
+                    match = default;
                     continue;
                 }
                 break;
             }
             // 3. Otherwise the reserved candidate with the smallest distance.
-            if (match is null && found is not null)
+            if (!match.Success && found.Success)
             {
                 match = found;
                 distance = foundDistance;
@@ -527,14 +647,14 @@ public sealed class DateDetector
                 entry = templates[i];
             }
         }
-        if (match is null)
+        if (!match.Success)
         {
-            return (null, null);
+            return (default, null);
         }
 
         // 4. Learn.
         entry!.Hits++;
-        entry.LastUsed = clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        entry.LastUsed = WallNow();
         entry.Distance = distance;
         if (firstUnused == i)
         {

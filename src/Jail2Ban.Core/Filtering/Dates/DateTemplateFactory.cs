@@ -328,8 +328,14 @@ internal sealed partial class DateTemplateFactory
             && !inner.Contains("(?(", StringComparison.Ordinal) && !inner.Contains('$')
             && !inner.Contains(@"\b", StringComparison.Ordinal) && !inner.Contains(@"\B", StringComparison.Ordinal)
             && !inner.Contains(@"\Z", StringComparison.Ordinal) && !inner.Contains(@"\A", StringComparison.Ordinal);
+        int dateGroup = tr.GroupNumber(tr.ExposedNames[0]);
+        var fast = kind == DateTemplateKind.Pattern
+            ? FastDateParser.TryCreate(tr.DotNetPattern, n => n == "__g1" ? dateGroup
+                : fields.FindIndex(f => f.Item1.ToString() == n) is var k and >= 0 ? fields[k].Item2 : -1)
+            : null;
         return new DateTemplate
         {
+            Fast = fast,
             IsContextSafe = contextSafe,
             Name = name,
             Pattern = pattern,
@@ -337,7 +343,7 @@ internal sealed partial class DateTemplateFactory
             DotNetPattern = tr.DotNetPattern,
             Flags = flags,
             Kind = kind,
-            DateGroup = tr.GroupNumber(tr.ExposedNames[0]),
+            DateGroup = dateGroup,
             ValueGroup = tr.GroupNumber(tr.ExposedNames[valueGroup - 1]),
             Fields = [.. fields],
             AmPmGroup = amPm,

@@ -24,7 +24,12 @@ internal static class StrptimeConverter
     /// result is the same (the whole range when it does not depend on now; empty when unknown).</param>
     /// <param name="nowTo">See <paramref name="nowFrom"/>.</param>
     internal static double? Convert(DateTemplate template, Match m, double now, LocalClock clock, int? defaultOffsetMinutes,
-        out long nowFrom, out long nowTo)
+        out long nowFrom, out long nowTo) =>
+        Convert(template, new RegexDateGroups(m), now, clock, defaultOffsetMinutes, out nowFrom, out nowTo);
+
+    /// <summary>The same conversion from any source of the match's groups (the regex's, or the fast parser's).</summary>
+    internal static double? Convert<TGroups>(DateTemplate template, TGroups groups, double now, LocalClock clock, int? defaultOffsetMinutes,
+        out long nowFrom, out long nowTo) where TGroups : struct, IDateGroups
     {
         nowFrom = long.MinValue;
         nowTo = long.MaxValue;
@@ -35,12 +40,10 @@ internal static class StrptimeConverter
 
         foreach (var (field, group) in template.Fields)
         {
-            var g = m.Groups[group];
-            if (!g.Success)
+            if (!groups.TryGet(group, out var v))
             {
                 continue;
             }
-            var v = g.ValueSpan;
             int x;
             switch (field)
             {
@@ -94,9 +97,7 @@ internal static class StrptimeConverter
                     {
                         return null;
                     }
-                    var p = template.AmPmGroup >= 0 && m.Groups[template.AmPmGroup].Success
-                        ? m.Groups[template.AmPmGroup].ValueSpan
-                        : [];
+                    var p = template.AmPmGroup >= 0 && groups.TryGet(template.AmPmGroup, out var pv) ? pv : [];
                     if (p.IsEmpty || p.Equals("am", StringComparison.OrdinalIgnoreCase))
                     {
                         if (hour == 12)
@@ -392,5 +393,34 @@ internal static class StrptimeConverter
             value = value * 10 + d;
         }
         return true;
+    }
+}
+
+/// <summary>The groups of a date template's match, by .NET group number.</summary>
+internal interface IDateGroups
+{
+    /// <summary>False when the group did not take part in the match.</summary>
+    bool TryGet(int group, out ReadOnlySpan<char> value);
+}
+
+/// <summary>The groups of a regex match.</summary>
+internal readonly struct RegexDateGroups(Match match) : IDateGroups
+{
+    public bool TryGet(int group, out ReadOnlySpan<char> value)
+    {
+        var g = match.Groups[group];
+        value = g.Success ? g.ValueSpan : default;
+        return g.Success;
+    }
+}
+
+/// <summary>The groups found by <see cref="FastDateParser"/> in <paramref name="line"/>.</summary>
+internal readonly struct FastDateGroups(string line, DateCaptures captures) : IDateGroups
+{
+    public bool TryGet(int group, out ReadOnlySpan<char> value)
+    {
+        int s = (uint)group < (uint)captures.Start.Length ? captures.Start[group] : -1;
+        value = s >= 0 ? line.AsSpan(s, captures.End[group] - s) : default;
+        return s >= 0;
     }
 }
