@@ -41,17 +41,17 @@ public sealed class FileLogSourceTests : IDisposable
     {
         var path = _dir.File("burst.log");
         var line = new string('x', 200) + "\n";
-        // ~40,000 lines: far more than BacklogCollectBytes of strings while the backlog lasts.
-        File.WriteAllText(path, string.Concat(Enumerable.Repeat(line, 40_000)));
+        // 100,000 lines (40 MB of strings): more than twice BacklogCollectBytes while the backlog lasts.
+        File.WriteAllText(path, string.Concat(Enumerable.Repeat(line, 100_000)));
         await using var src = Polling();
         src.AddFile(new LogFileOptions(path));
         await using var e = src.ReadAsync(_cts.Token).GetAsyncEnumerator();
         var lines = 0;
-        while (lines < 40_000)
+        while (lines < 100_000)
         {
             lines += ((FileLogBatch)await e.NextAsync()).Lines.Count;
         }
-        Assert.Equal(40_000, lines);
+        Assert.Equal(100_000, lines);
         var afterBacklog = src.BacklogCollections;
         Assert.InRange(afterBacklog, 2, 40);
 
