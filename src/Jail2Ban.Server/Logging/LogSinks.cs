@@ -55,14 +55,17 @@ internal sealed class FileSink : ILogSink
     {
         // Share read/write/delete so that logrotate can move the file while we hold it.
         var fs = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-        return new StreamWriter(fs, new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
+        return new StreamWriter(fs, new UTF8Encoding(false)) { NewLine = "\n" };
     }
 
+    /// <summary>Flushed after every line like Python's FileHandler: one write(2) per line (AutoFlush
+    /// would flush the text and its newline separately, two writes per line).</summary>
     public void Write(LogRecord record)
     {
         _writer ??= Open(_path);
         _writer.Write(_format.Render(record, _pid, _zone));
         _writer.Write('\n');
+        _writer.Flush();
     }
 
     public bool Reopen()
