@@ -9,6 +9,15 @@ internal interface ILogSink : IDisposable
 {
     void Write(LogRecord record);
 
+    /// <summary>Several records in order; a file writes them with one flush (one write(2)).</summary>
+    void WriteMany(IReadOnlyList<LogRecord> records)
+    {
+        foreach (var r in records)
+        {
+            Write(r);
+        }
+    }
+
     /// <summary>Re-open the output if it is a file (logrotate's postrotate); true if reopened.</summary>
     bool Reopen();
 
@@ -65,6 +74,17 @@ internal sealed class FileSink : ILogSink
         _writer ??= Open(_path);
         _writer.Write(_format.Render(record, _pid, _zone));
         _writer.Write('\n');
+        _writer.Flush();
+    }
+
+    public void WriteMany(IReadOnlyList<LogRecord> records)
+    {
+        _writer ??= Open(_path);
+        foreach (var r in records)
+        {
+            _writer.Write(_format.Render(r, _pid, _zone));
+            _writer.Write('\n');
+        }
         _writer.Flush();
     }
 
