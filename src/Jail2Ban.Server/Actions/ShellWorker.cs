@@ -20,11 +20,18 @@ namespace Jail2Ban.Server.Actions;
 /// </para>
 /// A timeout kills the worker's whole process group (SIGTERM, grace, SIGKILL); the next command
 /// starts a fresh worker.
+/// <para>
+/// The worker's stdout and stderr are read by two dedicated threads with blocking reads for the
+/// worker's whole life; a command completes when both of its sentinels have arrived, and the caller's
+/// continuation runs on the reader thread that saw the second one. A command is then one wake-up of
+/// that thread instead of two thread-pool reads per command through the socket engine's epoll thread
+/// (the per-command round trip is what bounds a burst of single bans: 2000 of them on the daemon bench).
+/// </para>
 /// </summary>
 internal sealed class ShellWorker(ActionRunnerOptions options, string name) : IAsyncDisposable
 {
     private readonly string _sentinel = "__j2b_done_" + Guid.NewGuid().ToString("N");
-    private Process? _process;
+    private Session? _session;
 
     public string Name { get; } = name;
 
@@ -36,44 +43,43 @@ internal sealed class ShellWorker(ActionRunnerOptions options, string name) : IA
         var sw = Stopwatch.StartNew();
         if (command.Script.Contains('\0') || command.Args.Any(a => a.Contains('\0')))
             return new ActionRunResult(null, false, "", "", sw.Elapsed, "failed with embedded null byte");
-        Process p;
+        Session s;
         try
         {
-            p = EnsureStarted();
+            s = EnsureStarted();
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             return new ActionRunResult(null, false, "", "", sw.Elapsed, $"failed with {e.Message}");
         }
-        var outTask = ReadUntilSentinelAsync(p.StandardOutput, true);
-        var errTask = ReadUntilSentinelAsync(p.StandardError, false);
+        var pending = s.Begin();
         try
         {
-            await p.StandardInput.WriteAsync(Wrap(command)).ConfigureAwait(false);
-            await p.StandardInput.FlushAsync(ct).ConfigureAwait(false);
+            // A pipe write of one command does not block: the shell reads its input while it parses.
+            s.Input.Write(Wrap(command));
+            s.Input.Flush();
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
             await KillAsync().ConfigureAwait(false);
             return new ActionRunResult(null, false, "", "", sw.Elapsed, $"shell worker gone: {e.Message}");
         }
-        var both = Task.WhenAll(outTask, errTask);
-        using var delayCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var finished = await Task.WhenAny(both, Task.Delay(timeout, delayCts.Token)).ConfigureAwait(false);
-        if (finished != both)
+        CommandOutput output;
+        try
+        {
+            output = await pending.Task.WaitAsync(timeout, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && ct.IsCancellationRequested))
         {
             await KillAsync().ConfigureAwait(false);
-            return new ActionRunResult(-PosixSignals.SigTerm, !ct.IsCancellationRequested, "", "", sw.Elapsed);
+            return new ActionRunResult(-PosixSignals.SigTerm, e is TimeoutException, "", "", sw.Elapsed);
         }
-        delayCts.Cancel();
-        var (stdout, rc) = await outTask.ConfigureAwait(false);
-        var (stderr, _) = await errTask.ConfigureAwait(false);
-        if (rc is null)
+        if (output.Rc is null)
         {
             await KillAsync().ConfigureAwait(false);
-            return new ActionRunResult(null, false, stdout, stderr, sw.Elapsed, "shell worker exited");
+            return new ActionRunResult(null, false, output.Stdout, output.Stderr, sw.Elapsed, "shell worker exited");
         }
-        return new ActionRunResult(rc, false, stdout, stderr, sw.Elapsed);
+        return new ActionRunResult(output.Rc, false, output.Stdout, output.Stderr, sw.Elapsed);
     }
 
     /// <summary>The worker input for one command (see the class comment).</summary>
@@ -108,28 +114,11 @@ internal sealed class ShellWorker(ActionRunnerOptions options, string name) : IA
     /// <summary>POSIX single-quoting (transport only, see the class comment).</summary>
     internal static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    private async Task<(string Text, int? Rc)> ReadUntilSentinelAsync(StreamReader reader, bool withRc)
+    private Session EnsureStarted()
     {
-        var sb = new StringBuilder();
-        while (true)
-        {
-            var line = await reader.ReadLineAsync().ConfigureAwait(false);
-            if (line is null) return (sb.ToString(), null);
-            if (line.StartsWith(_sentinel, StringComparison.Ordinal))
-            {
-                // Drop the newline our sentinel printf put before itself.
-                if (sb.Length > 0 && sb[^1] == '\n') sb.Length--;
-                if (!withRc) return (sb.ToString(), 0);
-                return (sb.ToString(), int.Parse(line.AsSpan(_sentinel.Length + 1), CultureInfo.InvariantCulture));
-            }
-            if (sb.Length < options.MaxCapturedChars) sb.Append(line).Append('\n');
-        }
-    }
-
-    private Process EnsureStarted()
-    {
-        if (_process is { HasExited: false } running) return running;
-        _process?.Dispose();
+        if (_session is { Process.HasExited: false } running) return running;
+        _session?.Process.Dispose();
+        _session = null;
         var haveSetsid = File.Exists(options.SetsidPath);
         var psi = new ProcessStartInfo
         {
@@ -144,15 +133,16 @@ internal sealed class ShellWorker(ActionRunnerOptions options, string name) : IA
         psi.ArgumentList.Add("-s");
         var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + options.Shell);
         Starts++;
-        _process = p;
-        return p;
+        _session = new Session(p, _sentinel, options.MaxCapturedChars, Name);
+        return _session;
     }
 
     private async Task KillAsync()
     {
-        var p = _process;
-        _process = null;
-        if (p is null) return;
+        var s = _session;
+        _session = null;
+        if (s is null) return;
+        var p = s.Process;
         try
         {
             if (!p.HasExited)
@@ -183,7 +173,7 @@ internal sealed class ShellWorker(ActionRunnerOptions options, string name) : IA
 
     public async ValueTask DisposeAsync()
     {
-        var p = _process;
+        var p = _session?.Process;
         if (p is { HasExited: false })
         {
             try
@@ -198,5 +188,99 @@ internal sealed class ShellWorker(ActionRunnerOptions options, string name) : IA
             }
         }
         await KillAsync().ConfigureAwait(false);
+    }
+
+    private readonly record struct CommandOutput(string Stdout, string Stderr, int? Rc);
+
+    /// <summary>One command's two halves: stdout (with the exit status) and stderr.</summary>
+    private sealed class Pending
+    {
+        // Not RunContinuationsAsynchronously: the caller goes on on the reader thread (see the class comment).
+        private readonly TaskCompletionSource<CommandOutput> _done = new();
+        private string? _stdout;
+        private string? _stderr;
+        private int? _rc;
+
+        public Task<CommandOutput> Task => _done.Task;
+
+        /// <summary>Called once per half by its reader thread (a repeated call, e.g. at EOF, is ignored).</summary>
+        public void Complete(bool isStdout, string text, int? rc)
+        {
+            bool both;
+            lock (this)
+            {
+                if (isStdout)
+                {
+                    if (_stdout is not null) return;
+                    _stdout = text;
+                    _rc = rc;
+                }
+                else
+                {
+                    if (_stderr is not null) return;
+                    _stderr = text;
+                }
+                both = _stdout is not null && _stderr is not null;
+            }
+            if (both) _done.TrySetResult(new CommandOutput(_stdout!, _stderr!, _rc));
+        }
+    }
+
+    /// <summary>One worker process and its two reader threads.</summary>
+    private sealed class Session
+    {
+        private readonly string _sentinel;
+        private readonly int _maxChars;
+        private Pending? _current;
+
+        public Session(Process process, string sentinel, int maxChars, string name)
+        {
+            Process = process;
+            _sentinel = sentinel;
+            _maxChars = maxChars;
+            Input = process.StandardInput;
+            new Thread(() => ReadLoop(process.StandardOutput, true)) { IsBackground = true, Name = "j2b-sh-out " + name }.Start();
+            new Thread(() => ReadLoop(process.StandardError, false)) { IsBackground = true, Name = "j2b-sh-err " + name }.Start();
+        }
+
+        public Process Process { get; }
+
+        public StreamWriter Input { get; }
+
+        /// <summary>The next command's halves; the runner sends one command at a time per worker.</summary>
+        public Pending Begin()
+        {
+            var p = new Pending();
+            Volatile.Write(ref _current, p);
+            return p;
+        }
+
+        private void ReadLoop(StreamReader reader, bool isStdout)
+        {
+            var sb = new StringBuilder();
+            try
+            {
+                while (reader.ReadLine() is { } line)
+                {
+                    if (line.StartsWith(_sentinel, StringComparison.Ordinal))
+                    {
+                        // Drop the newline our sentinel printf put before itself.
+                        if (sb.Length > 0 && sb[^1] == '\n') sb.Length--;
+                        int? rc = isStdout ? int.Parse(line.AsSpan(_sentinel.Length + 1), CultureInfo.InvariantCulture) : 0;
+                        var text = sb.ToString();
+                        sb.Clear();
+                        Volatile.Read(ref _current)?.Complete(isStdout, text, rc);
+                        continue;
+                    }
+                    if (sb.Length < _maxChars) sb.Append(line).Append('\n');
+                }
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+            {
+                // The worker was killed or disposed.
+            }
+            // EOF: the running command (if any) never finishes.
+            Volatile.Read(ref _current)?.Complete(isStdout, sb.ToString(), null);
+        }
     }
 }

@@ -9,6 +9,15 @@ internal interface ILogSink : IDisposable
 {
     void Write(LogRecord record);
 
+    /// <summary>Several records in order; a file writes them with one flush (one write(2)).</summary>
+    void WriteMany(IReadOnlyList<LogRecord> records)
+    {
+        foreach (var r in records)
+        {
+            Write(r);
+        }
+    }
+
     /// <summary>Re-open the output if it is a file (logrotate's postrotate); true if reopened.</summary>
     bool Reopen();
 
@@ -55,14 +64,28 @@ internal sealed class FileSink : ILogSink
     {
         // Share read/write/delete so that logrotate can move the file while we hold it.
         var fs = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-        return new StreamWriter(fs, new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
+        return new StreamWriter(fs, new UTF8Encoding(false)) { NewLine = "\n" };
     }
 
+    /// <summary>Flushed after every line like Python's FileHandler: one write(2) per line (AutoFlush
+    /// would flush the text and its newline separately, two writes per line).</summary>
     public void Write(LogRecord record)
     {
         _writer ??= Open(_path);
         _writer.Write(_format.Render(record, _pid, _zone));
         _writer.Write('\n');
+        _writer.Flush();
+    }
+
+    public void WriteMany(IReadOnlyList<LogRecord> records)
+    {
+        _writer ??= Open(_path);
+        foreach (var r in records)
+        {
+            _writer.Write(_format.Render(r, _pid, _zone));
+            _writer.Write('\n');
+        }
+        _writer.Flush();
     }
 
     public bool Reopen()

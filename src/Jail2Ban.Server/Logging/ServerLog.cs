@@ -83,6 +83,43 @@ public sealed class ServerLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Records made earlier (each stamped when it was made) written in order under one lock, a file
+    /// target with one flush: a jail's filter thread buffers its Found lines per batch of log lines.
+    /// Records below the level are dropped as <see cref="Log"/> would.
+    /// </summary>
+    public void LogMany(IReadOnlyList<LogRecord> records)
+    {
+        lock (_lock)
+        {
+            var min = _level == LogLevels.NotSet ? LogLevels.Warning : _level;
+            var kept = records.Where(r => r.Level >= min).ToList();
+            if (kept.Count == 0)
+            {
+                return;
+            }
+            if (_sink is null)
+            {
+                foreach (var r in kept.Where(r => r.Level >= LogLevels.Warning))
+                {
+                    _env.Stderr.WriteLine(r.Message);
+                }
+                return;
+            }
+            try
+            {
+                _sink.WriteMany(kept);
+            }
+            catch (IOException e)
+            {
+                _env.Stderr.WriteLine($"--- Logging error --- {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>A record stamped now (for <see cref="LogMany"/>).</summary>
+    public LogRecord Record(string logger, int level, string message) => new(_time.GetUtcNow(), logger, level, message);
+
     /// <summary><c>set loglevel</c>: a name or a number; the text is kept upper-cased as given.</summary>
     public bool TrySetLevel(string value, out string? error)
     {

@@ -33,18 +33,26 @@ public sealed class TimerPollTrigger(TimeProvider time) : IPollTrigger
 }
 
 /// <summary>
-/// fail2ban's polling backend: stat() every file and compare (mtime, inode, size). Checks are
-/// spaced 0.2, 0.4, 0.6, 0.8 s (fail2ban's growing wait inside its 2 s sleep time), so a change is
-/// seen within 0.8 s. A file whose stat fails more than 50 times in a row is given up
-/// ("Too many errors") until it is added again.
+/// fail2ban's polling backend: stat() every file and compare (mtime, inode, size). fail2ban's checks
+/// are spaced 0.2, 0.4, 0.6, 0.8 s (its growing wait inside a 2 s sleep time); those are the full
+/// checks here: a file whose stat fails at more than 50 of them in a row is given up ("Too many
+/// errors", after the same ~25 s as fail2ban) until it is added again. Between them a change-only
+/// check runs every 0.2 s (a failed stat is neither counted nor logged there), so an append is seen
+/// within 0.2 s instead of 0.8 s (0.1 s instead of 0.3 s on average) for 5 stat() calls a second per
+/// file instead of 2.5. The lines read are the same: a check only says when to read.
 /// </summary>
 internal sealed class PollingMonitor(IPollTrigger trigger, ILogger log) : IFileChangeMonitor
 {
-    private static readonly TimeSpan[] Steps = [TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(0.4), TimeSpan.FromSeconds(0.6), TimeSpan.FromSeconds(0.8)];
+    /// <summary>The poll period: every check, full or change-only.</summary>
+    internal static readonly TimeSpan Tick = TimeSpan.FromSeconds(0.2);
+
+    /// <summary>fail2ban's waits between full checks (0.2, 0.4, 0.6, 0.8 s), in ticks.</summary>
+    private static readonly int[] StepTicks = [1, 2, 3, 4];
     private readonly Lock _lock = new();
     private readonly Dictionary<string, FileStatInfo?> _prev = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _errors = new(StringComparer.Ordinal);
     private int _step;
+    private int _tick;
 
     public string Backend => "polling";
 
@@ -71,19 +79,25 @@ internal sealed class PollingMonitor(IPollTrigger trigger, ILogger log) : IFileC
     {
         while (true)
         {
-            var changes = Check();
+            // After a change fail2ban reads the file and checks again at once (a full check).
+            var changes = Check(full: _tick == 0);
             if (changes.Changed.Count > 0 || changes.GivenUp.Count > 0)
             {
                 _step = 0;
+                _tick = 0;
                 return changes;
             }
-            var delay = Steps[_step];
-            _step = (_step + 1) % Steps.Length;
-            await trigger.DelayAsync(delay, cancellationToken).ConfigureAwait(false);
+            await trigger.DelayAsync(Tick, cancellationToken).ConfigureAwait(false);
+            if (++_tick == StepTicks[_step])
+            {
+                _tick = 0;
+                _step = (_step + 1) % StepTicks.Length;
+            }
         }
     }
 
-    internal FileChanges Check()
+    /// <param name="full">A check on fail2ban's schedule; otherwise a failed stat is skipped silently.</param>
+    internal FileChanges Check(bool full = true)
     {
         var changed = new List<string>();
         var givenUp = new List<string>();
@@ -93,12 +107,19 @@ internal sealed class PollingMonitor(IPollTrigger trigger, ILogger log) : IFileC
             {
                 if (FileStat.TryStat(path, out var st))
                 {
-                    _errors[path] = 0;
+                    if (full)
+                    {
+                        _errors[path] = 0;
+                    }
                     if (_prev[path] != st)
                     {
                         _prev[path] = st;
                         changed.Add(path);
                     }
+                    continue;
+                }
+                if (!full)
+                {
                     continue;
                 }
                 var n = ++_errors[path];

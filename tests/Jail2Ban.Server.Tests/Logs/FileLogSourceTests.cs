@@ -41,17 +41,17 @@ public sealed class FileLogSourceTests : IDisposable
     {
         var path = _dir.File("burst.log");
         var line = new string('x', 200) + "\n";
-        // ~40,000 lines: far more than BacklogCollectBytes of strings while the backlog lasts.
-        File.WriteAllText(path, string.Concat(Enumerable.Repeat(line, 40_000)));
+        // 100,000 lines (40 MB of strings): more than twice BacklogCollectBytes while the backlog lasts.
+        File.WriteAllText(path, string.Concat(Enumerable.Repeat(line, 100_000)));
         await using var src = Polling();
         src.AddFile(new LogFileOptions(path));
         await using var e = src.ReadAsync(_cts.Token).GetAsyncEnumerator();
         var lines = 0;
-        while (lines < 40_000)
+        while (lines < 100_000)
         {
             lines += ((FileLogBatch)await e.NextAsync()).Lines.Count;
         }
-        Assert.Equal(40_000, lines);
+        Assert.Equal(100_000, lines);
         var afterBacklog = src.BacklogCollections;
         Assert.InRange(afterBacklog, 2, 40);
 
@@ -399,6 +399,74 @@ public sealed class FileLogSourceTests : IDisposable
         }
         Assert.Equal([path], m.Check().GivenUp);
         Assert.Contains($"Too many errors. Remove file '{path}' from monitoring process", _logs.Messages);
+    }
+
+    [Fact]
+    public void ChangeOnlyChecksNeitherCountNorLogAMissingFile()
+    {
+        var path = _dir.File("gone.log");
+        File.WriteAllText(path, "x\n");
+        var m = new PollingMonitor(_trigger, _logs.CreateLogger("fail2ban.filterpoll"));
+        m.Add(path);
+        Assert.Equal([path], m.Check().Changed);
+        File.Delete(path);
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Empty(m.Check(full: false).GivenUp);
+        }
+        Assert.DoesNotContain(_logs.Messages, t => t.Contains("Log absence", StringComparison.Ordinal));
+        // A change-only check still reports the file coming back changed.
+        File.WriteAllText(path, "y\n");
+        Assert.Equal([path], m.Check(full: false).Changed);
+    }
+
+    [Fact]
+    public async Task PollingChecksEveryFifthOfASecondButGivesUpOnFail2bansSchedule()
+    {
+        var path = _dir.File("gone.log");
+        File.WriteAllText(path, "x\n");
+        using var m = new PollingMonitor(_trigger, _logs.CreateLogger("fail2ban.filterpoll"));
+        m.Add(path);
+        Assert.Equal([path], (await m.WaitAsync(_cts.Token)).Changed);
+
+        // An append is seen at the next tick wherever the loop is in fail2ban's 0.2/0.4/0.6/0.8 s steps.
+        var wait = m.WaitAsync(_cts.Token).AsTask();
+        for (var i = 0; i < 7; i++)
+        {
+            _trigger.Tick();
+        }
+        await WaitUntil(() => _trigger.Waits == 8);
+        Append(path, "more\n");
+        _trigger.Tick();
+        Assert.Equal([path], (await wait).Changed);
+        Assert.All(_trigger.Suggested, d => Assert.Equal(TimeSpan.FromSeconds(0.2), d));
+
+        // Gone: the 51st failed full check gives up. Full checks fall at ticks 0, 1, 3, 6 of every
+        // 10 (0, 0.2, 0.6, 1.2 s of each 2 s), so that is tick 10 * 12 + 3 = 123 (24.6 s).
+        File.Delete(path);
+        var waits = _trigger.Waits;
+        wait = m.WaitAsync(_cts.Token).AsTask();
+        while (!wait.IsCompleted)
+        {
+            await WaitUntil(() => _trigger.Waits > waits || wait.IsCompleted);
+            waits = _trigger.Waits;
+            if (!wait.IsCompleted)
+            {
+                _trigger.Tick();
+            }
+        }
+        Assert.Equal([path], (await wait).GivenUp);
+        Assert.Equal(8 + 123, _trigger.Waits);
+        Assert.Equal(2, _logs.Messages.Count(t => t.Contains("Log absence", StringComparison.Ordinal)));
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 1000 && !condition(); i++)
+        {
+            await Task.Delay(5);
+        }
+        Assert.True(condition());
     }
 
     internal static string Sha1(string s) => Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(s)));

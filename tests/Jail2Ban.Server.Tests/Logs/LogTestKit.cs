@@ -11,11 +11,15 @@ internal sealed class ManualPollTrigger : IPollTrigger
 
     public int Waits { get; private set; }
 
+    /// <summary>The delays asked for, in order.</summary>
+    public ConcurrentQueue<TimeSpan> Suggested { get; } = new();
+
     public void Tick() => _ticks.Release();
 
     public async ValueTask DelayAsync(TimeSpan suggested, CancellationToken cancellationToken)
     {
         Waits++;
+        Suggested.Enqueue(suggested);
         await _ticks.WaitAsync(cancellationToken);
     }
 }
