@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Jail2Ban.ServerHost;
@@ -67,6 +68,51 @@ public sealed class ServerMemoryTests
         finally
         {
             Marshal.FreeHGlobal(block);
+        }
+    }
+
+    [Fact]
+    public void SystemdUnitSetsTheJitSlabCache()
+    {
+        var unit = File.ReadAllLines(Path.Combine(ServerFixtures.RepoRoot, "packaging", "systemd", "jail2ban.service.in"));
+        Assert.Contains($"Environment={NativeProcess.JitSlabCacheVariable}={NativeProcess.JitSlabCacheValue}", unit);
+    }
+
+    [Fact]
+    public async Task BackgroundServerRunsWithTheJitSlabCacheSet()
+    {
+        var dir = Directory.CreateTempSubdirectory("j2b-mem-").FullName;
+        var pidPath = Path.Combine(dir, "bg.pid");
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "j2b-server.dll"), "-b", "--async", "-s", Path.Combine(dir, "bg.sock"), "-p", pidPath, "--logtarget", Path.Combine(dir, "bg.log") })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment.Remove(NativeProcess.JitSlabCacheVariable);
+        int? daemon = null;
+        try
+        {
+            using (var p = Process.Start(psi)!)
+            {
+                await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(40));
+                Assert.Equal(0, p.ExitCode);
+            }
+            daemon = int.Parse(File.ReadAllText(pidPath).Trim());
+            var environ = File.ReadAllText($"/proc/{daemon}/environ").Split('\0');
+            Assert.Contains($"{NativeProcess.JitSlabCacheVariable}={NativeProcess.JitSlabCacheValue}", environ);
+        }
+        finally
+        {
+            if (daemon is { } pid)
+            {
+                using var k = Process.Start("kill", ["-TERM", pid.ToString()]);
+                await k.WaitForExitAsync();
+                for (var i = 0; i < 200 && File.Exists(pidPath); i++)
+                {
+                    await Task.Delay(50);
+                }
+            }
+            Directory.Delete(dir, true);
         }
     }
 }
