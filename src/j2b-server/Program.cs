@@ -4,4 +4,7 @@
 //   the server   -> Jail2Ban.Server.Hosting.ServerHost (log, pid file, signals, sd_notify, runtime seam)
 using Jail2Ban.ServerHost;
 
+// First, so that the start-up's own native allocations already follow it.
+NativeProcess.TuneMalloc(Environment.GetEnvironmentVariable);
+
 return await ServerCommands.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);

@@ -67,6 +67,10 @@ internal static class ServerCommands
     {
         var self = Environment.ProcessPath ?? "j2b-server";
         var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, Environment = { [DaemonChildVariable] = "1" } };
+        if (Environment.GetEnvironmentVariable(NativeProcess.JitSlabCacheVariable) is null)
+        {
+            psi.Environment[NativeProcess.JitSlabCacheVariable] = NativeProcess.JitSlabCacheValue;
+        }
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add("exec setsid \"$0\" \"$@\" </dev/null >/dev/null 2>&1 &");
         psi.ArgumentList.Add(self);
