@@ -322,17 +322,9 @@ public sealed class Filter
                 }
                 continue;
             }
-            if (noDate)
+            if (noDate && SkipUndatedMatch(tuple.DateText, date))
             {
-                if (!_noTimeWarned)
-                {
-                    _noTimeWarned = true;
-                    _warn?.Invoke($"Found a match but no valid date/time found for '{tuple.DateText}'. Please try setting a custom date pattern (see man page jail.conf(5)).");
-                }
-                if (date is null && Behavior.CheckFindTime)
-                {
-                    continue;
-                }
+                continue;
             }
             if (!checkAll || _maxLines > 1)
             {
@@ -426,17 +418,9 @@ public sealed class Filter
                 }
                 continue;
             }
-            if (noDate)
+            if (noDate && SkipUndatedMatch(_noTimeWarned ? "" : SingleTuple().DateText, date))
             {
-                if (!_noTimeWarned)
-                {
-                    _noTimeWarned = true;
-                    _warn?.Invoke($"Found a match but no valid date/time found for '{SingleTuple().DateText}'. Please try setting a custom date pattern (see man page jail.conf(5)).");
-                }
-                if (date is null && Behavior.CheckFindTime)
-                {
-                    continue;
-                }
+                continue;
             }
             if (!checkAll)
             {
@@ -624,6 +608,20 @@ public sealed class Filter
             (failList ??= []).Add(new Failure(idx, id, date, fail));
         }
         return !checkAll;
+    }
+
+    /// <summary>
+    /// A failregex matched a line without a date: fail2ban warns once, and drops the match when findtime applies and
+    /// no date could be substituted.
+    /// </summary>
+    private bool SkipUndatedMatch(string dateText, double? date)
+    {
+        if (!_noTimeWarned)
+        {
+            _noTimeWarned = true;
+            _warn?.Invoke($"Found a match but no valid date/time found for '{dateText}'. Please try setting a custom date pattern (see man page jail.conf(5)).");
+        }
+        return date is null && Behavior.CheckFindTime;
     }
 
     private static int? ParseCidr(string? s) =>

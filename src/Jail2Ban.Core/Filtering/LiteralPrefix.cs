@@ -256,6 +256,31 @@ internal static class LiteralPrefix
     private static List<int> TopLevelBars(string p, int start, int end)
     {
         var bars = new List<int>();
+        Scan(p, start, end, (i, depth) =>
+        {
+            if (p[i] == '|' && depth == 0)
+            {
+                bars.Add(i);
+            }
+            return false;
+        });
+        return bars;
+    }
+
+    /// <summary>Index of the ')' closing the group opened at <paramref name="open"/>, or -1.</summary>
+    private static int FindClose(string p, int open) =>
+        Scan(p, open, p.Length, (i, depth) => p[i] == ')' && depth == 0);
+
+    private static bool HasTopLevelAlternation(string p, int start, int end) =>
+        Scan(p, start, end, (i, depth) => p[i] == '|' && depth == 0) >= 0;
+
+    /// <summary>
+    /// Walks p[start..end) skipping escapes and character classes (a leading '^' and a first ']' belong to the
+    /// class), and calls <paramref name="stop"/> for every '(', ')' and '|' with the group depth after it;
+    /// returns the index where it returned true, or -1.
+    /// </summary>
+    private static int Scan(string p, int start, int end, Func<int, int, bool> stop)
+    {
         int depth = 0;
         bool inClass = false;
         for (int i = start; i < end; i++)
@@ -286,109 +311,23 @@ internal static class LiteralPrefix
                     {
                         i++;
                     }
-                    break;
+                    continue;
                 case '(':
                     depth++;
                     break;
                 case ')':
                     depth--;
                     break;
-                case '|' when depth == 0:
-                    bars.Add(i);
+                case '|':
                     break;
+                default:
+                    continue;
             }
-        }
-        return bars;
-    }
-
-    /// <summary>Index of the ')' closing the group opened at <paramref name="open"/>, or -1.</summary>
-    private static int FindClose(string p, int open)
-    {
-        int depth = 0;
-        bool inClass = false;
-        for (int i = open; i < p.Length; i++)
-        {
-            char c = p[i];
-            if (c == '\\')
-            {
-                i++;
-                continue;
-            }
-            if (inClass)
-            {
-                if (c == ']')
-                {
-                    inClass = false;
-                }
-                continue;
-            }
-            if (c == '[')
-            {
-                inClass = true;
-                if (i + 1 < p.Length && p[i + 1] == '^')
-                {
-                    i++;
-                }
-                if (i + 1 < p.Length && p[i + 1] == ']')
-                {
-                    i++;
-                }
-            }
-            else if (c == '(')
-            {
-                depth++;
-            }
-            else if (c == ')' && --depth == 0)
+            if (stop(i, depth))
             {
                 return i;
             }
         }
         return -1;
-    }
-
-    private static bool HasTopLevelAlternation(string p, int start, int end)
-    {
-        int depth = 0;
-        bool inClass = false;
-        for (int i = start; i < end; i++)
-        {
-            char c = p[i];
-            if (c == '\\')
-            {
-                i++;
-                continue;
-            }
-            if (inClass)
-            {
-                if (c == ']')
-                {
-                    inClass = false;
-                }
-                continue;
-            }
-            switch (c)
-            {
-                case '[':
-                    inClass = true;
-                    if (i + 1 < end && p[i + 1] == '^')
-                    {
-                        i++;
-                    }
-                    if (i + 1 < end && p[i + 1] == ']')
-                    {
-                        i++;
-                    }
-                    break;
-                case '(':
-                    depth++;
-                    break;
-                case ')':
-                    depth--;
-                    break;
-                case '|' when depth == 0:
-                    return true;
-            }
-        }
-        return false;
     }
 }
