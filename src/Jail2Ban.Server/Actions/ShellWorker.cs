@@ -152,9 +152,10 @@ internal sealed class ShellWorker(ActionRunnerOptions options, string name) : IA
         {
             await w.ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception)
         {
-            // The worker died or was killed mid-write; EnsureStarted starts a fresh one.
+            // Whatever the write hit (a broken pipe, a stream disposed by the kill), it was feeding a
+            // worker that died or was killed mid-batch; EnsureStarted starts a fresh one.
         }
     }
 
@@ -250,6 +251,9 @@ internal sealed class ShellWorker(ActionRunnerOptions options, string name) : IA
 
     public async ValueTask DisposeAsync()
     {
+        // A batch's background write ends quickly once its commands are done (the shell only skips the
+        // rest); bounded anyway so a stop never hangs on it.
+        await Task.WhenAny(DrainWriteAsync(), Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false);
         var p = _session?.Process;
         if (p is { HasExited: false })
         {
