@@ -206,6 +206,11 @@ internal sealed class CommandAction
                     continue;
                 }
             }
+            if (!hasBulk && !unban)
+            {
+                await BanBatchAsync(infos, failed, ct).ConfigureAwait(false);
+                continue;
+            }
             foreach (var chunk in infos.Chunk(hasBulk ? Definition.BulkSize : 1))
             {
                 var ok = false;
@@ -216,6 +221,11 @@ internal sealed class CommandAction
                     if (ok && !unban) SetStarted(family, GetStarted(family) | 3);
                 }
                 if (ok) continue;
+                if (!unban)
+                {
+                    await BanBatchAsync(chunk, failed, ct).ConfigureAwait(false);
+                    continue;
+                }
                 foreach (var info in chunk)
                 {
                     try
@@ -239,6 +249,74 @@ internal sealed class CommandAction
         }
         return (IReadOnlyList<(ActionTicket, Exception)>)failed;
     }, ct);
+
+    /// <summary>
+    /// The single bans of one family, in order, with the ban commands of consecutive tickets handed to
+    /// the runner together (<see cref="IActionRunner.RunManyAsync"/>: one write to the shell worker).
+    /// The runner stops after a failing command, so a failure gets exactly the one-by-one treatment
+    /// (<see cref="ProcessCmd"/>'s check/repair and single retry) before the next ticket's command runs;
+    /// the rest of the batch is then sent again. A ticket whose command cannot be built, an empty
+    /// command or a start on demand go through <see cref="BanCore"/> alone, as before.
+    /// </summary>
+    private async Task BanBatchAsync(IReadOnlyList<ActionInfo> infos, List<(ActionTicket, Exception)> failed, CancellationToken ct)
+    {
+        var i = 0;
+        while (i < infos.Count)
+        {
+            var family = infos[i].Family;
+            var requests = new List<ActionRunRequest>();
+            if (!(Definition.StartOnDemand && GetStarted(family) == 0))
+            {
+                for (var j = i; j < infos.Count; j++)
+                {
+                    ActionCommand cmd;
+                    try
+                    {
+                        cmd = Builder.ForTicket(ActionTags.Ban, infos[j]);
+                    }
+                    catch (TagSubstitutionException)
+                    {
+                        break;
+                    }
+                    if (cmd.IsEmpty) break;
+                    requests.Add(new ActionRunRequest(cmd, Definition.Timeout, JailName, Name, ActionTags.Ban));
+                }
+            }
+            IReadOnlyList<ActionRunResult> results = [];
+            if (requests.Count > 0) results = await _runner.RunManyAsync(requests, ct).ConfigureAwait(false);
+            if (results.Count == 0)
+            {
+                await BanOneAsync(infos[i++], firstFailed: false, failed, ct).ConfigureAwait(false);
+                continue;
+            }
+            foreach (var r in results.Take(requests.Count))
+            {
+                if (r.Success) SetStarted(family, GetStarted(family) | 3);
+                else await BanOneAsync(infos[i], firstFailed: true, failed, ct).ConfigureAwait(false);
+                i++;
+            }
+        }
+    }
+
+    private async Task BanOneAsync(ActionInfo info, bool firstFailed, List<(ActionTicket, Exception)> failed, CancellationToken ct)
+    {
+        try
+        {
+            if (!firstFailed)
+            {
+                await BanCore(info, ActionTags.Ban, ct).ConfigureAwait(false);
+                return;
+            }
+            // BanCore after its first ProcessCmd attempt failed (the start on demand was already done).
+            if (!await ProcessCmd(ActionTags.Ban, info, ct, repcnt: 1).ConfigureAwait(false))
+                throw new ActionFailedException($"Error banning {info.IpForMessage()}");
+            SetStarted(info.Family, GetStarted(info.Family) | 3);
+        }
+        catch (Exception e) when (e is ActionFailedException or TagSubstitutionException)
+        {
+            failed.Add((info.Ticket, e));
+        }
+    }
 
     private async Task<bool> BanCore(ActionInfo info, string operation, CancellationToken ct)
     {
@@ -326,10 +404,10 @@ internal sealed class CommandAction
     }
 
     /// <summary><c>_processCmd</c>: run, and on failure either repeat once or check/repair first (§4.7).</summary>
-    private async Task<bool> ProcessCmd(string operation, ActionInfo info, CancellationToken ct)
+    /// <param name="repcnt">1 when the caller already ran the command once and it failed (batched bans).</param>
+    private async Task<bool> ProcessCmd(string operation, ActionInfo info, CancellationToken ct, int repcnt = 0)
     {
         var family = info.Family;
-        var repcnt = 0;
         while (true)
         {
             if (repcnt > 0 && Prop(ActionTags.Check).Length > 0)

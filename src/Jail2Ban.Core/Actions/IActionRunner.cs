@@ -25,6 +25,25 @@ internal sealed record ActionRunResult(
 internal interface IActionRunner
 {
     Task<ActionRunResult> RunAsync(ActionRunRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Runs several commands in order and stops after the first one that does not succeed, so the
+    /// caller can handle that failure (retry, check/repair) before anything after it runs — the same
+    /// sequence as calling <see cref="RunAsync"/> one by one. Returns one result per command that ran:
+    /// all of them, or fewer when the last returned result is the failure. Each command keeps its own
+    /// timeout. Runners that can (the shell workers) send the whole list to the shell in one write.
+    /// </summary>
+    async Task<IReadOnlyList<ActionRunResult>> RunManyAsync(IReadOnlyList<ActionRunRequest> requests, CancellationToken cancellationToken = default)
+    {
+        var results = new List<ActionRunResult>(requests.Count);
+        foreach (var r in requests)
+        {
+            var res = await RunAsync(r, cancellationToken).ConfigureAwait(false);
+            results.Add(res);
+            if (!res.Success) break;
+        }
+        return results;
+    }
 }
 
 /// <summary>Thrown when an action operation fails; the message is fail2ban's.</summary>

@@ -73,6 +73,55 @@ internal sealed partial class ShellActionRunner : IActionRunner, IAsyncDisposabl
         }
     }
 
+    /// <summary>
+    /// <see cref="IActionRunner.RunManyAsync"/>: with shell workers, commands of one action go to its
+    /// worker in one write (<see cref="ShellWorker.RunManyAsync"/>); each result is logged as
+    /// <see cref="RunAsync"/> logs it, in order, once the batch is back. Otherwise one by one.
+    /// </summary>
+    public async Task<IReadOnlyList<ActionRunResult>> RunManyAsync(IReadOnlyList<ActionRunRequest> requests, CancellationToken cancellationToken = default)
+    {
+        if (!_options.UseShellWorkers || requests.Count < 2
+            || requests.Any(r => r.Command.IsEmpty || !string.Equals(r.Action, requests[0].Action, StringComparison.Ordinal)))
+        {
+            return await RunOneByOneAsync(requests, cancellationToken).ConfigureAwait(false);
+        }
+        var action = requests[0].Action;
+        var gate = _perAction.GetOrAdd(action, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _parallel.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var worker = _workers.GetOrAdd(action, a => new ShellWorker(_options, a));
+                var results = await worker.RunManyAsync(requests.Select(r => (r.Command, r.Timeout)).ToList(), cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < results.Count; i++)
+                    LogResult(Interlocked.Increment(ref _ids).ToString("x", CultureInfo.InvariantCulture), requests[i], results[i]);
+                return results;
+            }
+            finally
+            {
+                _parallel.Release();
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<IReadOnlyList<ActionRunResult>> RunOneByOneAsync(IReadOnlyList<ActionRunRequest> requests, CancellationToken ct)
+    {
+        var results = new List<ActionRunResult>(requests.Count);
+        foreach (var r in requests)
+        {
+            var res = await RunAsync(r, ct).ConfigureAwait(false);
+            results.Add(res);
+            if (!res.Success) break;
+        }
+        return results;
+    }
+
     private async Task<ActionRunResult> RunProcessAsync(ActionCommand command, TimeSpan timeout, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();

@@ -38,11 +38,29 @@ internal sealed class ShellWorker(ActionRunnerOptions options, string name) : IA
     /// <summary>Number of worker processes started so far (restarts after timeouts count).</summary>
     public int Starts { get; private set; }
 
-    public async Task<ActionRunResult> RunAsync(ActionCommand command, TimeSpan timeout, CancellationToken ct)
+    public async Task<ActionRunResult> RunAsync(ActionCommand command, TimeSpan timeout, CancellationToken ct) =>
+        (await RunManyAsync([(command, timeout)], ct).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Runs the commands in order in one write to the worker and stops after the first that does not
+    /// succeed: the shell skips the commands after a non-zero exit (a guard on <c>$__j2b_rc</c>), and a
+    /// timeout kills the worker before anything after the hung command started. So the returned list
+    /// holds one result per command that ran — all, or fewer when its last entry is the failure — and the
+    /// commands not returned never ran (the next call starts a fresh worker if this one was killed).
+    /// Each command has its own timeout, counted from the end of the previous one.
+    /// </summary>
+    public async Task<IReadOnlyList<ActionRunResult>> RunManyAsync(IReadOnlyList<(ActionCommand Command, TimeSpan Timeout)> commands, CancellationToken ct)
     {
+        var results = new List<ActionRunResult>(commands.Count);
         var sw = Stopwatch.StartNew();
-        if (command.Script.Contains('\0') || command.Args.Any(a => a.Contains('\0')))
-            return new ActionRunResult(null, false, "", "", sw.Elapsed, "failed with embedded null byte");
+        // A command with a NUL byte cannot travel to the shell: the ones before it run, it fails alone.
+        var n = 0;
+        while (n < commands.Count && !HasNul(commands[n].Command)) n++;
+        ActionRunResult? nulFailure = n < commands.Count
+            ? new ActionRunResult(null, false, "", "", TimeSpan.Zero, "failed with embedded null byte")
+            : null;
+        if (n == 0) return [nulFailure!];
+        await DrainWriteAsync().ConfigureAwait(false);
         Session s;
         try
         {
@@ -50,36 +68,95 @@ internal sealed class ShellWorker(ActionRunnerOptions options, string name) : IA
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            return new ActionRunResult(null, false, "", "", sw.Elapsed, $"failed with {e.Message}");
+            return [new ActionRunResult(null, false, "", "", sw.Elapsed, $"failed with {e.Message}")];
         }
-        var pending = s.Begin();
+        var pending = s.Begin(n);
+        var text = new StringBuilder();
+        if (n == 1)
+        {
+            text.Append(Wrap(commands[0].Command));
+        }
+        else
+        {
+            text.Append("__j2b_rc=0\n");
+            for (var i = 0; i < n; i++)
+                text.Append("if [ \"$__j2b_rc\" = 0 ]; then\n").Append(Wrap(commands[i].Command)).Append("fi\n");
+        }
         try
         {
+            var input = text.ToString();
             // A pipe write of one command does not block: the shell reads its input while it parses.
-            s.Input.Write(Wrap(command));
-            s.Input.Flush();
+            // A long batch can fill the pipe until the shell has run its first commands, so it is written
+            // by a pool thread while this one applies the timeouts (the next call waits for that write).
+            if (input.Length <= SyncWriteChars)
+            {
+                s.Input.Write(input);
+                s.Input.Flush();
+            }
+            else
+            {
+                _write = Task.Run(() =>
+                {
+                    s.Input.Write(input);
+                    s.Input.Flush();
+                }, CancellationToken.None);
+            }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
             await KillAsync().ConfigureAwait(false);
-            return new ActionRunResult(null, false, "", "", sw.Elapsed, $"shell worker gone: {e.Message}");
+            return [new ActionRunResult(null, false, "", "", sw.Elapsed, $"shell worker gone: {e.Message}")];
         }
-        CommandOutput output;
+        for (var i = 0; i < n; i++)
+        {
+            var (_, timeout) = commands[i];
+            CommandOutput output;
+            try
+            {
+                output = await pending[i].Task.WaitAsync(timeout, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && ct.IsCancellationRequested))
+            {
+                await KillAsync().ConfigureAwait(false);
+                results.Add(new ActionRunResult(-PosixSignals.SigTerm, e is TimeoutException, "", "", sw.Elapsed));
+                return results;
+            }
+            if (output.Rc is null)
+            {
+                await KillAsync().ConfigureAwait(false);
+                results.Add(new ActionRunResult(null, false, output.Stdout, output.Stderr, sw.Elapsed, "shell worker exited"));
+                return results;
+            }
+            var result = new ActionRunResult(output.Rc, false, output.Stdout, output.Stderr, sw.Elapsed);
+            sw.Restart();
+            results.Add(result);
+            if (!result.Success) return results;
+        }
+        if (nulFailure is not null) results.Add(nulFailure);
+        return results;
+    }
+
+    /// <summary>Batches up to this size are written inline (far below a pipe's 64 KiB).</summary>
+    private const int SyncWriteChars = 16 * 1024;
+
+    private Task _write = Task.CompletedTask;
+
+    private static bool HasNul(ActionCommand c) => c.Script.Contains('\0') || c.Args.Any(a => a.Contains('\0'));
+
+    /// <summary>Waits for the previous batch's background write (it fails fast if the worker was killed).</summary>
+    private async Task DrainWriteAsync()
+    {
+        var w = _write;
+        _write = Task.CompletedTask;
         try
         {
-            output = await pending.Task.WaitAsync(timeout, ct).ConfigureAwait(false);
+            await w.ConfigureAwait(false);
         }
-        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && ct.IsCancellationRequested))
+        catch (Exception)
         {
-            await KillAsync().ConfigureAwait(false);
-            return new ActionRunResult(-PosixSignals.SigTerm, e is TimeoutException, "", "", sw.Elapsed);
+            // Whatever the write hit (a broken pipe, a stream disposed by the kill), it was feeding a
+            // worker that died or was killed mid-batch; EnsureStarted starts a fresh one.
         }
-        if (output.Rc is null)
-        {
-            await KillAsync().ConfigureAwait(false);
-            return new ActionRunResult(null, false, output.Stdout, output.Stderr, sw.Elapsed, "shell worker exited");
-        }
-        return new ActionRunResult(output.Rc, false, output.Stdout, output.Stderr, sw.Elapsed);
     }
 
     /// <summary>The worker input for one command (see the class comment).</summary>
@@ -105,8 +182,9 @@ internal sealed class ShellWorker(ActionRunnerOptions options, string name) : IA
             }
             sb.Append('\n');
         }
-        sb.Append("eval ").Append(Quote(body)).Append("\n) </dev/null\n");
-        sb.Append("printf '\\n%s %s\\n' '").Append(_sentinel).Append("' \"$?\"\n");
+        // $? is kept in __j2b_rc: a batch skips the commands after a non-zero one (RunManyAsync).
+        sb.Append("eval ").Append(Quote(body)).Append("\n) </dev/null\n__j2b_rc=$?\n");
+        sb.Append("printf '\\n%s %s\\n' '").Append(_sentinel).Append("' \"$__j2b_rc\"\n");
         sb.Append("printf '\\n%s\\n' '").Append(_sentinel).Append("' >&2\n");
         return sb.ToString();
     }
@@ -173,6 +251,9 @@ internal sealed class ShellWorker(ActionRunnerOptions options, string name) : IA
 
     public async ValueTask DisposeAsync()
     {
+        // A batch's background write ends quickly once its commands are done (the shell only skips the
+        // rest); bounded anyway so a stop never hangs on it.
+        await Task.WhenAny(DrainWriteAsync(), Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false);
         var p = _session?.Process;
         if (p is { HasExited: false })
         {
@@ -231,7 +312,7 @@ internal sealed class ShellWorker(ActionRunnerOptions options, string name) : IA
     {
         private readonly string _sentinel;
         private readonly int _maxChars;
-        private Pending? _current;
+        private Batch? _current;
 
         public Session(Process process, string sentinel, int maxChars, string name)
         {
@@ -247,12 +328,15 @@ internal sealed class ShellWorker(ActionRunnerOptions options, string name) : IA
 
         public StreamWriter Input { get; }
 
-        /// <summary>The next command's halves; the runner sends one command at a time per worker.</summary>
-        public Pending Begin()
+        /// <summary>
+        /// The next commands' halves; the runner sends one batch at a time per worker, and a batch only
+        /// begins once every command of the previous one that printed its sentinels was collected.
+        /// </summary>
+        public Pending[] Begin(int count)
         {
-            var p = new Pending();
-            Volatile.Write(ref _current, p);
-            return p;
+            var b = new Batch(count);
+            Volatile.Write(ref _current, b);
+            return b.Items;
         }
 
         private void ReadLoop(StreamReader reader, bool isStdout)
@@ -269,7 +353,7 @@ internal sealed class ShellWorker(ActionRunnerOptions options, string name) : IA
                         int? rc = isStdout ? int.Parse(line.AsSpan(_sentinel.Length + 1), CultureInfo.InvariantCulture) : 0;
                         var text = sb.ToString();
                         sb.Clear();
-                        Volatile.Read(ref _current)?.Complete(isStdout, text, rc);
+                        Volatile.Read(ref _current)?.Next(isStdout)?.Complete(isStdout, text, rc);
                         continue;
                     }
                     if (sb.Length < _maxChars) sb.Append(line).Append('\n');
@@ -280,7 +364,23 @@ internal sealed class ShellWorker(ActionRunnerOptions options, string name) : IA
                 // The worker was killed or disposed.
             }
             // EOF: the running command (if any) never finishes.
-            Volatile.Read(ref _current)?.Complete(isStdout, sb.ToString(), null);
+            Volatile.Read(ref _current)?.Next(isStdout)?.Complete(isStdout, sb.ToString(), null);
+        }
+    }
+
+    /// <summary>The commands of one write; each reader thread walks its own half in order.</summary>
+    private sealed class Batch(int count)
+    {
+        private int _stdout;
+        private int _stderr;
+
+        public Pending[] Items { get; } = Enumerable.Range(0, count).Select(_ => new Pending()).ToArray();
+
+        /// <summary>The command whose <paramref name="isStdout"/> half comes next (only that reader calls this).</summary>
+        public Pending? Next(bool isStdout)
+        {
+            ref var i = ref isStdout ? ref _stdout : ref _stderr;
+            return i < Items.Length ? Items[i++] : null;
         }
     }
 }
