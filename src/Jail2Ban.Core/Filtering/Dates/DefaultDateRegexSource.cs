@@ -39,14 +39,14 @@ public static class DefaultDateRegexSource
           .Append(CultureInfo.InvariantCulture, $"    public const int Count = {patterns.Count};\n\n");
         for (int i = 0; i < patterns.Count; i++)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"    [GeneratedRegex({Literal(ForGenerator(patterns[i]))}, RegexOptions.CultureInvariant)]\n")
+            sb.Append(CultureInfo.InvariantCulture, $"    [GeneratedRegex({Generated.ShippedRegexSource.Literal(ForGenerator(patterns[i]))}, RegexOptions.CultureInvariant)]\n")
               .Append(CultureInfo.InvariantCulture, $"    private static partial Regex D{i:D3}();\n\n");
         }
         sb.Append("    /// <summary>The generated regex for an exact .NET date-template pattern (options CultureInvariant), or null.</summary>\n")
           .Append("    internal static Regex? Lookup(string pattern) => pattern switch\n    {\n");
         for (int i = 0; i < patterns.Count; i++)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"        {Literal(patterns[i])} => D{i:D3}(),\n");
+            sb.Append(CultureInfo.InvariantCulture, $"        {Generated.ShippedRegexSource.Literal(patterns[i])} => D{i:D3}(),\n");
         }
         sb.Append("        _ => null,\n    };\n}\n");
         return sb.ToString();
@@ -73,26 +73,5 @@ public static class DefaultDateRegexSource
             }
         }
         return pattern;
-    }
-
-    /// <summary>A C# literal: verbatim (readable) unless the text holds control or non-ASCII characters.</summary>
-    private static string Literal(string s)
-    {
-        if (s.All(c => c >= ' ' && c <= '~'))
-        {
-            return "@\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-        }
-        var sb = new StringBuilder("\"");
-        foreach (char c in s)
-        {
-            _ = c switch
-            {
-                '"' => sb.Append("\\\""),
-                '\\' => sb.Append(@"\\"),
-                >= ' ' and <= '~' => sb.Append(c),
-                _ => sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
-            };
-        }
-        return sb.Append('"').ToString();
     }
 }

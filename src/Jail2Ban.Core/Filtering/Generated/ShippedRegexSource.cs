@@ -159,8 +159,11 @@ public static partial class ShippedRegexSource
             ? "RegexOptions.None"
             : string.Join(" | ", Enum.GetValues<RegexOptions>().Where(f => f != RegexOptions.None && options.HasFlag(f)).Select(f => "RegexOptions." + f));
 
-    /// <summary>A C# literal: verbatim (readable) unless the text holds control or non-ASCII characters.</summary>
-    private static string Literal(string s)
+    /// <summary>
+    /// A C# literal: verbatim (readable) unless the text holds control or non-ASCII characters (also used by
+    /// DefaultDateRegexSource for the date file).
+    /// </summary>
+    internal static string Literal(string s)
     {
         if (s.All(c => c >= ' ' && c <= '~'))
         {
