@@ -1,6 +1,8 @@
 using Jail2Ban.Protocol.Values;
 using Jail2Ban.Server.Control;
 
+using static Jail2Ban.Server.Tests.Control.DispatchText;
+
 namespace Jail2Ban.Server.Tests.Control;
 
 /// <summary>
@@ -14,12 +16,6 @@ public sealed class ControlDispatcherTests
         var f = FakeServerControl.GoldenScenario("^x <HOST>$");
         f.AddTestJail("aaa").LogPaths.Add("/var/log/a.log");
         return (new ControlDispatcher(f), f);
-    }
-
-    private static async Task<string> Run(ControlDispatcher d, params object?[] cmd)
-    {
-        var reply = await d.DispatchAsync(cmd.ToList());
-        return (reply.IsError ? "ERR " : "") + PyRepr.Repr(reply.Value);
     }
 
     public static TheoryData<string, string> Cases() => new()

@@ -1,6 +1,8 @@
 using Jail2Ban.Protocol.Values;
 using Jail2Ban.Server.Control;
 
+using static Jail2Ban.Server.Tests.Control.DispatchText;
+
 namespace Jail2Ban.Server.Tests.Jails;
 
 /// <summary>
@@ -9,19 +11,6 @@ namespace Jail2Ban.Server.Tests.Jails;
 /// </summary>
 public sealed class RuntimeActionAndAddTests
 {
-    private static async Task<string> Run(ControlDispatcher d, params object?[] cmd)
-    {
-        var reply = await d.DispatchAsync(cmd.ToList());
-        return (reply.IsError ? "ERR " : "") + PyRepr.Repr(reply.Value);
-    }
-
-    private static async Task<string> Error(ControlDispatcher d, params object?[] cmd)
-    {
-        var reply = await d.DispatchAsync(cmd.ToList());
-        Assert.True(reply.IsError, "expected an error, got " + PyRepr.Repr(reply.Value));
-        return reply.Error!.Message;
-    }
-
     [Fact]
     public async Task Addaction_then_properties_make_a_working_action()
     {

@@ -1,6 +1,8 @@
 using Jail2Ban.Protocol.Values;
 using Jail2Ban.Server.Control;
 
+using static Jail2Ban.Server.Tests.Control.DispatchText;
+
 namespace Jail2Ban.Server.Tests.Jails;
 
 /// <summary>
@@ -10,20 +12,6 @@ namespace Jail2Ban.Server.Tests.Jails;
 /// </summary>
 public sealed class RuntimeSetTests
 {
-    private static async Task<string> Run(ControlDispatcher d, params object?[] cmd)
-    {
-        var reply = await d.DispatchAsync(cmd.ToList());
-        return (reply.IsError ? "ERR " : "") + PyRepr.Repr(reply.Value);
-    }
-
-    /// <summary>The message the clients print for an error reply (Python's str(exception)).</summary>
-    private static async Task<string> Error(ControlDispatcher d, params object?[] cmd)
-    {
-        var reply = await d.DispatchAsync(cmd.ToList());
-        Assert.True(reply.IsError, "expected an error, got " + PyRepr.Repr(reply.Value));
-        return reply.Error!.Message;
-    }
-
     private static string Line(JailTestHost h, string text) =>
         h.Time.Now.AddSeconds(-1).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) + " " + text;
 

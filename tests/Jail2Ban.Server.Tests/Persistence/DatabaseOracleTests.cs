@@ -290,11 +290,7 @@ public sealed partial class DatabaseOracleTests(ITestOutputHelper output) : IDis
         {
             Assert.True(await manager.ApplyAsync(ConfigurationReader.Read(conf)), output.Text);
             var dispatcher = new ControlDispatcher(manager, time);
-            return await body(async a =>
-            {
-                var reply = await dispatcher.DispatchAsync(a.Cast<object?>().ToList());
-                return (reply.IsError ? "ERR " : "") + Jail2Ban.Protocol.Values.PyRepr.Repr(reply.Value);
-            });
+            return await body(async a => Control.DispatchText.Text(await dispatcher.DispatchAsync(a.Cast<object?>().ToList())));
         }
         finally
         {
