@@ -1,0 +1,83 @@
+using Jail2Ban.Regex;
+
+namespace Jail2Ban.Cli.Tests.Regex;
+
+public sealed class ProgressMeterTests
+{
+    /// <summary>A clock that only moves when told (GetTimestamp in ticks of 1 µs).</summary>
+    private sealed class SteppedClock : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => 1_000_000;
+
+        public override long GetTimestamp() => _ticks;
+
+        public void Advance(TimeSpan t) => _ticks += (long)(t.TotalMilliseconds * 1000);
+    }
+
+    [Fact]
+    public void SilentDuringTheFirstSecond()
+    {
+        var clock = new SteppedClock();
+        var err = new StringWriter();
+        var meter = new ProgressMeter(err, 1000, clock);
+        clock.Advance(TimeSpan.FromMilliseconds(900));
+        meter.Update(500, 10);
+        meter.Done();
+        Assert.Equal("", err.ToString());
+        Assert.False(meter.Shown);
+    }
+
+    [Fact]
+    public void UpdatesAtMostEveryQuarterSecondAndErasesItsLineAtTheEnd()
+    {
+        var clock = new SteppedClock();
+        var err = new StringWriter();
+        var meter = new ProgressMeter(err, 4L << 20, clock);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        meter.Update(1L << 20, 12345);
+        string first = "\rj2b-regex:  25% of 4.0 MB, 12,345 lines, 1.0 s";
+        Assert.Equal(first, err.ToString());
+        Assert.True(meter.Shown);
+
+        // not due yet: nothing written
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        meter.Update(2L << 20, 20000);
+        Assert.Equal(first, err.ToString());
+
+        clock.Advance(TimeSpan.FromMilliseconds(200));
+        meter.Update(4L << 20, 40000);
+        string second = "\rj2b-regex: 100% of 4.0 MB, 40,000 lines, 1.3 s";
+        Assert.Equal(first + second, err.ToString());
+
+        meter.Done();
+        Assert.Equal(first + second + "\r" + new string(' ', second.Length - 1) + "\r", err.ToString());
+        Assert.False(meter.Shown);
+    }
+
+    [Fact]
+    public void AShorterLinePadsOverTheLongerOneBefore()
+    {
+        var clock = new SteppedClock();
+        var err = new StringWriter();
+        var meter = new ProgressMeter(err, 0, clock);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        meter.Update(5L << 20, 1_000_000);
+        int before = err.ToString().Length;
+        clock.Advance(TimeSpan.FromSeconds(1));
+        meter.Update(100, 1);
+        string second = err.ToString()[before..];
+        // same width as the first line (minus its "\r"), the tail blank
+        Assert.Equal(before, second.Length);
+        Assert.EndsWith("1 lines, 2.0 s" + new string(' ', before - "\rj2b-regex: 100 B, 1 lines, 2.0 s".Length), second);
+    }
+
+    [Theory]
+    [InlineData(0L, 0L, 0L, 0.0, "j2b-regex: 0 B, 0 lines, 0.0 s")]
+    [InlineData(512L, 0L, 7L, 1.24, "j2b-regex: 512 B, 7 lines, 1.2 s")]
+    [InlineData(3L << 29, 3L << 30, 1_000_000L, 12.0, "j2b-regex:  50% of 3.0 GB, 1,000,000 lines, 12.0 s")]
+    [InlineData(5000L, 1000L, 10L, 2.0, "j2b-regex: 100% of 1000 B, 10 lines, 2.0 s")] // a file that grew while read
+    public void Format(long read, long total, long lines, double seconds, string expected) =>
+        Assert.Equal(expected, ProgressMeter.Format(read, total, lines, TimeSpan.FromSeconds(seconds)));
+}
