@@ -5,7 +5,8 @@ using Jail2Ban.Regex;
 var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
 try
 {
-    return RegexCommand.Invoke(args, stdout, Console.Error, TimeProvider.System, new SystemHostResolver());
+    // progress on stderr only for a person at a terminal: never into a pipe or a file
+    return RegexCommand.Invoke(args, stdout, Console.Error, TimeProvider.System, new SystemHostResolver(), stderrIsTerminal: !Console.IsErrorRedirected);
 }
 finally
 {

@@ -7,7 +7,7 @@ namespace Jail2Ban.Regex;
 /// <summary>The command line of j2b-regex, declared once: fail2ban-regex's options plus --now.</summary>
 internal static class RegexCommand
 {
-    public static RootCommand Create(TextWriter stdout, TextWriter stderr, TimeProvider clock, IHostResolver resolver, TimeSpan? matchTimeout = null)
+    public static RootCommand Create(TextWriter stdout, TextWriter stderr, TimeProvider clock, IHostResolver resolver, TimeSpan? matchTimeout = null, bool stderrIsTerminal = false)
     {
         var log = new Argument<string>("LOG") { Description = "a log line, a string with several lines, or a log file path" };
         var regex = new Argument<string>("REGEX") { Description = "a failregex, a filter name with options (sshd[mode=aggressive]) or a filter file" };
@@ -68,6 +68,7 @@ internal static class RegexCommand
                 PrintAllMissed = pr.GetValue(printAllMissed),
                 PrintAllIgnored = pr.GetValue(printAllIgnored),
                 Now = pr.GetValue(now),
+                Progress = stderrIsTerminal,
             };
             return Task.FromResult(new RegexTool(stdout, stderr, clock, resolver, matchTimeout).Run(options, ct));
         });
@@ -76,9 +77,10 @@ internal static class RegexCommand
     }
 
     /// <summary>Parses and runs; exit code 255 for usage errors as fail2ban-regex.</summary>
-    public static int Invoke(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock, IHostResolver resolver, TimeSpan? matchTimeout = null)
+    public static int Invoke(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock, IHostResolver resolver, TimeSpan? matchTimeout = null,
+        bool stderrIsTerminal = false)
     {
-        var root = Create(stdout, stderr, clock, resolver, matchTimeout);
+        var root = Create(stdout, stderr, clock, resolver, matchTimeout, stderrIsTerminal);
         var pr = root.Parse(args, new ParserConfiguration { EnablePosixBundling = true });
         if (pr.Errors.Count > 0)
         {

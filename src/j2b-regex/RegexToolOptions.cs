@@ -41,4 +41,7 @@ internal sealed record RegexToolOptions
 
     /// <summary>Fixed "now" (epoch seconds) for reproducible runs; null = the clock.</summary>
     public double? Now { get; init; }
+
+    /// <summary>A progress line on stderr while a log file is read (only when stderr is a terminal).</summary>
+    public bool Progress { get; init; }
 }
