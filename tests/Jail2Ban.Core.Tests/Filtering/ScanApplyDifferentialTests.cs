@@ -136,4 +136,62 @@ public sealed class ScanApplyDifferentialTests
         Assert.Equal(0, f.ScansUsed);
         Assert.Single(found);
     }
+
+    public static TheoryData<string> Behaviors() => ["sample", "regex", "daemon", "daemon-findtime"];
+
+    /// <summary>
+    /// A made-up filter that takes every branch of the apply step: early ignoreregexes (more than two failregexes
+    /// more than ignoreregexes), a prefregex with content, lines matching several failregexes, "No group found"
+    /// (the first-match mode then searches the emptied buffer), ignored content, dateless and empty-date lines.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Behaviors))]
+    public void EveryApplyBranch(string mode)
+    {
+        var behavior = mode switch
+        {
+            "sample" => FilterBehavior.SampleTest,
+            "regex" => FilterBehavior.RegexTool,
+            "daemon" => FilterBehavior.Daemon with { CheckFindTime = false },
+            _ => FilterBehavior.Daemon,
+        };
+        var o = new FilterSettings
+        {
+            PrefRegex = @"^\s*pref: <F-CONTENT>.+</F-CONTENT>$",
+            FailRegex = [@"^fail from <HOST>", @"from <HOST>", @"^fail(?: from <HOST>)?", @"user <F-USER>\S+</F-USER> from <HOST>", @"never-matches <HOST>"],
+            IgnoreRegex = [@"ignoreme", @"skip\d"],
+        };
+        string[] lines =
+        [
+            "2001-09-09 01:46:38 pref: fail from 192.0.2.1",
+            "2001-09-09 01:46:39 pref: user bob from 192.0.2.2",
+            "2001-09-09 01:46:39 pref: fail without a host",
+            "pref: fail from 192.0.2.3",
+            "() pref: fail from 192.0.2.4",
+            "2001-09-09 01:46:40 pref: fail from 192.0.2.5 ignoreme",
+            "2001-09-09 01:46:40 ignoreme pref: nothing",
+            "2001-09-09 01:46:41 no prefix fail from 192.0.2.6",
+            "2001-09-09 01:46:41 pref: fail user al from 192.0.2.7 skip1",
+            "2001-09-09 01:46:42 pref: fail",
+            "2001-09-09 01:46:42 pref: user carol from 192.0.2.8",
+            "pref: user dave from 192.0.2.9",
+        ];
+        var reference = new Filter(o, new IsoDateFinder(), behavior, FastPathDifferentialTests.Compiler);
+        var scanned = new Filter(o, new IsoDateFinder(), behavior, FastPathDifferentialTests.Compiler);
+        const double Now = 1_000_000_000;
+        var hits = lines.Select(l => scanned.DateFinder.Find(l, Now)).ToArray();
+        var scans = new LineScan[lines.Length];
+        Parallel.For(0, lines.Length, i => scans[i] = scanned.Scan(lines[i], hits[i]));
+        int failures = 0;
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var found = reference.ProcessLine(lines[i], Now);
+            failures += found.Count;
+            string want = FastPathDifferentialTests.Render(found, reference);
+            string got = FastPathDifferentialTests.Render(scanned.ProcessLine(lines[i], hits[i], Now, scans[i]), scanned);
+            Assert.True(want == got, $"{mode} line {i + 1}: {lines[i]}\nwant: {want}\ngot:  {got}");
+        }
+        Assert.True(failures >= 5, $"{failures} failures");
+        Assert.Equal(lines.Length, scanned.ScansUsed);
+    }
 }
