@@ -8,7 +8,8 @@ namespace Jail2Ban.Core.Tests.Filtering;
 /// <see cref="Filter.Scan(string, DateHit?, LineScan)"/> run on other threads ahead of
 /// <see cref="Filter.ProcessLine(string, DateHit?, double, LineScan?)"/> (what j2b-regex's pipeline does) against
 /// plain <see cref="Filter.ProcessLine(string, double)"/>, line by line over every stock filter's sample log with each
-/// of its filterOptions sets, with check-all on (sample tests) and off (fail2ban-regex's first match): failures,
+/// of its filterOptions sets, with check-all on (sample tests) and off (fail2ban-regex's first match), and against
+/// the general (multi-line) code (which shares no search code with either): failures,
 /// buffer, prefregex state and processed text must be identical, and every line must have used its scan.
 /// </summary>
 public sealed class ScanApplyDifferentialTests
@@ -31,7 +32,8 @@ public sealed class ScanApplyDifferentialTests
             }
             foreach (var behavior in new[] { FilterBehavior.SampleTest, FilterBehavior.RegexTool })
             {
-                var reference = FastPathDifferentialTests.Make(source, name, options, behavior, generic: false);
+                // the general (multi-line) code as the reference: the inline fast path shares the scan code
+                var reference = FastPathDifferentialTests.Make(source, name, options, behavior, generic: true);
                 var scanned = FastPathDifferentialTests.Make(source, name, options, behavior, generic: false);
                 Assert.True(scanned.CanScan);
                 // dates in order (the detector depends on the lines before), regex work spread over pool threads
@@ -176,7 +178,8 @@ public sealed class ScanApplyDifferentialTests
             "2001-09-09 01:46:42 pref: user carol from 192.0.2.8",
             "pref: user dave from 192.0.2.9",
         ];
-        var reference = new Filter(o, new IsoDateFinder(), behavior, FastPathDifferentialTests.Compiler);
+        var reference = new Filter(o, new IsoDateFinder(), behavior, FastPathDifferentialTests.Compiler) { GenericPath = true };
+        var inline = new Filter(o, new IsoDateFinder(), behavior, FastPathDifferentialTests.Compiler);
         var scanned = new Filter(o, new IsoDateFinder(), behavior, FastPathDifferentialTests.Compiler);
         const double Now = 1_000_000_000;
         var hits = lines.Select(l => scanned.DateFinder.Find(l, Now)).ToArray();
@@ -190,6 +193,8 @@ public sealed class ScanApplyDifferentialTests
             string want = FastPathDifferentialTests.Render(found, reference);
             string got = FastPathDifferentialTests.Render(scanned.ProcessLine(lines[i], hits[i], Now, scans[i]), scanned);
             Assert.True(want == got, $"{mode} line {i + 1}: {lines[i]}\nwant: {want}\ngot:  {got}");
+            string inl = FastPathDifferentialTests.Render(inline.ProcessLine(lines[i], Now), inline);
+            Assert.True(want == inl, $"{mode} line {i + 1}: {lines[i]}\nwant:   {want}\ninline: {inl}");
         }
         Assert.True(failures >= 5, $"{failures} failures");
         Assert.Equal(lines.Length, scanned.ScansUsed);
