@@ -1,0 +1,352 @@
+using Jail2Ban.Core.Filtering;
+using Jail2Ban.Core.Filtering.Dates;
+
+namespace Jail2Ban.Regex;
+
+/// <summary>A log line as the reader thread hands it over: its number, text, date hit (or a date conversion error: drop).</summary>
+internal readonly record struct DatedLine(int LineNo, string Line, DateHit? Hit, bool Drop, double Now);
+
+/// <summary>
+/// The line pipeline of j2b-regex: a reader thread reads, decodes and dates the lines in order (the date detector
+/// depends on the lines before) into a ring of batches; for a maxlines = 1 filter, scan workers run each line's regex
+/// work (<see cref="Filter.Scan(string, DateHit?, LineScan)"/>, stateless) on whole batches; the consuming thread
+/// takes the batches back in order and applies them (<see cref="Filter.ProcessLine(string, DateHit?, double, LineScan?)"/>,
+/// statistics). When its next batch is not scanned yet, the consumer scans the oldest unclaimed batch itself rather
+/// than wait, so with one worker two threads share the regex work, and with no worker (one processor, or
+/// J2B_REGEX_THREADS=1 for A/B runs) it scans each batch itself just before applying it: the former reader + regex
+/// thread shape.
+/// One lock guards the ring's counters; a thread waits (Monitor.Wait, no spinning) only when the ring is full or
+/// there is nothing for it to do, and is woken only when someone waits: a few thousand lock round trips per million
+/// lines instead of a semaphore handoff per batch with its spinning and futex wake-ups.
+/// </summary>
+internal sealed class LinePipeline : IDisposable
+{
+    // Lines referenced from the ring are alive at every gen0 collection and get promoted: with the regex work behind
+    // (sshd), a full queue of 8 x 1024 lines made nearly every collection a gen1 one (1M lines: 75 of 76). So the ring
+    // stays small: enough batches for the reader, each scanning thread and the consumer to hold one, and one spare.
+    public const int BatchLines = 256;
+
+    private sealed class Batch(int lines, Filter? scanner)
+    {
+        public readonly DatedLine[] Lines = new DatedLine[lines];
+        public readonly LineScan[]? Scans = scanner is null ? null : Enumerable.Range(0, lines).Select(_ => scanner.NewScan()).ToArray();
+        public int Count;
+        public bool Scanned;
+    }
+
+    private readonly object _gate = new();
+    private readonly Batch[] _ring;
+    private readonly IEnumerable<string> _lines;
+    private readonly IDateFinder _finder;
+    private readonly Func<double> _now;
+    private readonly Filter? _scanner;
+    private readonly List<Thread> _threads = [];
+    private readonly CancellationToken _ct;
+    private CancellationTokenRegistration _ctReg;
+
+    // batch sequence numbers (batch n lives in _ring[n % length]); all guarded by _gate
+    private long _dated;    // batches the reader has filled
+    private long _claimed;  // batches handed to a scanning thread
+    private long _applied;  // batches the consumer is done with
+    private bool _readerDone, _stop;
+    private int _waiting;
+    private Exception? _failure;
+
+    /// <param name="scanner">The filter whose <see cref="Filter.Scan(string, DateHit?, LineScan)"/> runs ahead, or null (multi-line filters: read and date only).</param>
+    /// <param name="workers">Scan threads besides the consumer (0: the consumer scans).</param>
+    public LinePipeline(IEnumerable<string> lines, IDateFinder finder, Func<double> now, Filter? scanner, int workers, CancellationToken ct)
+    {
+        _lines = lines;
+        _finder = finder;
+        _now = now;
+        _scanner = scanner;
+        _ct = ct;
+        workers = scanner is null ? 0 : Math.Max(0, workers);
+        _ring = new Batch[workers + 3];
+        for (int i = 0; i < _ring.Length; i++)
+        {
+            _ring[i] = new Batch(BatchLines, scanner);
+        }
+        _threads.Add(new Thread(ReadLoop) { IsBackground = true, Name = "j2b-regex reader" });
+        for (int i = 0; i < workers; i++)
+        {
+            _threads.Add(new Thread(ScanLoop) { IsBackground = true, Name = "j2b-regex scan " + i });
+        }
+    }
+
+    /// <summary>
+    /// Scan threads for this machine: one per processor beside the consumer; J2B_REGEX_THREADS=n (n >= 1) sets the
+    /// number of scanning threads including the consumer (1: the consumer alone, today's single-regex-thread shape).
+    /// </summary>
+    public static int DefaultWorkers()
+    {
+        string? env = Environment.GetEnvironmentVariable("J2B_REGEX_THREADS");
+        int threads = int.TryParse(env, out int n) && n >= 1 ? n : Environment.ProcessorCount;
+        return Math.Max(1, threads) - 1;
+    }
+
+    public void Start()
+    {
+        _ctReg = _ct.Register(() => Stop());
+        foreach (var t in _threads)
+        {
+            t.Start();
+        }
+    }
+
+    /// <summary>
+    /// The lines in order, each with its scan (null when not scanning). A line's scan is valid until the next
+    /// batch is requested, i.e. while the caller handles the line. Throws the reader's failure after the lines it read.
+    /// </summary>
+    public IEnumerable<(DatedLine Line, LineScan? Scan)> Lines()
+    {
+        for (long seq = 0; ; seq++)
+        {
+            var b = NextApplied(seq);
+            if (b is null)
+            {
+                break;
+            }
+            for (int i = 0; i < b.Count; i++)
+            {
+                yield return (b.Lines[i], b.Scans?[i]);
+            }
+            lock (_gate)
+            {
+                _applied = seq + 1;
+                WakeLocked();
+            }
+        }
+        lock (_gate)
+        {
+            if (_failure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_failure);
+            }
+        }
+        _ct.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Batch <paramref name="seq"/> once dated and scanned (scanning others meanwhile), or null at the end.</summary>
+    private Batch? NextApplied(long seq)
+    {
+        var b = _ring[seq % _ring.Length];
+        Monitor.Enter(_gate);
+        try
+        {
+            while (true)
+            {
+                if (_stop)
+                {
+                    _ct.ThrowIfCancellationRequested();
+                    return null;
+                }
+                if (seq < _dated && (_scanner is null || b.Scanned))
+                {
+                    return b;
+                }
+                if (_claimed < _dated)
+                {
+                    // help instead of waiting: scan the oldest unclaimed batch (often this one)
+                    long mine = _claimed++;
+                    Monitor.Exit(_gate);
+                    try
+                    {
+                        ScanBatch(_ring[mine % _ring.Length]);
+                    }
+                    finally
+                    {
+                        Monitor.Enter(_gate);
+                    }
+                    _ring[mine % _ring.Length].Scanned = true;
+                    continue;
+                }
+                if (_readerDone && seq >= _dated)
+                {
+                    return null;
+                }
+                WaitLocked();
+            }
+        }
+        finally
+        {
+            Monitor.Exit(_gate);
+        }
+    }
+
+    private void ReadLoop()
+    {
+        try
+        {
+            long seq = 0;
+            Batch? b = null;
+            int lineNo = 0;
+            foreach (string line in _lines)
+            {
+                lineNo++;
+                if (line.Length == 0 || line[0] == '#')
+                {
+                    continue;
+                }
+                if (b is null)
+                {
+                    lock (_gate)
+                    {
+                        // the slot is free once the consumer is done with the batch a ring ago
+                        while (seq - _applied >= _ring.Length && !_stop)
+                        {
+                            WaitLocked();
+                        }
+                        if (_stop)
+                        {
+                            return;
+                        }
+                    }
+                    b = _ring[seq % _ring.Length];
+                    b.Count = 0;
+                    b.Scanned = false;
+                }
+                double now = _now();
+                DateHit? hit = null;
+                bool drop = false;
+                try
+                {
+                    hit = _finder.Find(line, now);
+                }
+                catch (DateConversionException)
+                {
+                    // fail2ban's uncaught date conversion error: the consumer drops the line
+                    drop = true;
+                }
+                b.Lines[b.Count++] = new DatedLine(lineNo, line, hit, drop, now);
+                if (b.Count == b.Lines.Length)
+                {
+                    Publish(ref seq);
+                    b = null;
+                }
+            }
+            if (b is not null)
+            {
+                Publish(ref seq);
+            }
+        }
+        catch (Exception e)
+        {
+            lock (_gate)
+            {
+                _failure = e;
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _readerDone = true;
+                WakeLocked();
+            }
+        }
+    }
+
+    private void Publish(ref long seq)
+    {
+        lock (_gate)
+        {
+            _dated = ++seq;
+            WakeLocked();
+        }
+    }
+
+    private void ScanLoop()
+    {
+        while (true)
+        {
+            long mine;
+            lock (_gate)
+            {
+                while (!_stop && _claimed >= _dated && !_readerDone)
+                {
+                    WaitLocked();
+                }
+                if (_stop || _claimed >= _dated)
+                {
+                    return;
+                }
+                mine = _claimed++;
+            }
+            var b = _ring[mine % _ring.Length];
+            ScanBatch(b);
+            lock (_gate)
+            {
+                b.Scanned = true;
+                WakeLocked();
+            }
+        }
+    }
+
+    private void ScanBatch(Batch b)
+    {
+        if (_scanner is null)
+        {
+            return;
+        }
+        for (int i = 0; i < b.Count; i++)
+        {
+            ref readonly var l = ref b.Lines[i];
+            if (l.Drop)
+            {
+                continue;
+            }
+            try
+            {
+                _scanner.Scan(l.Line, l.Hit, b.Scans![i]);
+            }
+            catch (Exception e) when (e is RegexTimeoutException or System.Text.RegularExpressions.RegexMatchTimeoutException)
+            {
+                // left unusable: the consumer searches the line itself and meets the timeout in line order
+            }
+        }
+    }
+
+    private void WaitLocked()
+    {
+        _waiting++;
+        try
+        {
+            Monitor.Wait(_gate);
+        }
+        finally
+        {
+            _waiting--;
+        }
+    }
+
+    private void WakeLocked()
+    {
+        if (_waiting > 0)
+        {
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    private void Stop()
+    {
+        lock (_gate)
+        {
+            _stop = true;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        _ctReg.Dispose();
+        foreach (var t in _threads)
+        {
+            if (t.ThreadState != ThreadState.Unstarted)
+            {
+                t.Join();
+            }
+        }
+    }
+}
