@@ -24,7 +24,8 @@ internal sealed class LinePipeline : IDisposable
     // Lines referenced from the ring are alive at every gen0 collection and get promoted: with the regex work behind
     // (sshd), a full queue of 8 x 1024 lines made nearly every collection a gen1 one (1M lines: 75 of 76). So the ring
     // stays small: enough batches for the reader, each scanning thread and the consumer to hold one, and one spare.
-    public const int BatchLines = 256;
+    public static readonly int BatchLines = int.TryParse(Environment.GetEnvironmentVariable("J2B_TUNE_BATCH"), out int v) ? v : 256;
+    private static readonly int Spare = int.TryParse(Environment.GetEnvironmentVariable("J2B_TUNE_SPARE"), out int v2) ? v2 : 3;
 
     private sealed class Batch(int lines, Filter? scanner)
     {
@@ -62,7 +63,7 @@ internal sealed class LinePipeline : IDisposable
         _scanner = scanner;
         _ct = ct;
         workers = scanner is null ? 0 : Math.Max(0, workers);
-        _ring = new Batch[workers + 3];
+        _ring = new Batch[workers + Spare];
         for (int i = 0; i < _ring.Length; i++)
         {
             _ring[i] = new Batch(BatchLines, scanner);

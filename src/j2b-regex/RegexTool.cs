@@ -51,6 +51,12 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
     private Filter _filter = null!;
     private DateDetector _detector = null!;
 
+    /// <summary>
+    /// Threads doing the regex work of a maxlines = 1 filter, the main thread included (tests: both pipeline shapes);
+    /// null: <see cref="LinePipeline.DefaultWorkers"/> (processors, or J2B_REGEX_THREADS).
+    /// </summary>
+    internal int? ScanThreads { get; init; }
+
     private void Output(string s)
     {
         if (_o.Out is null)
@@ -390,7 +396,7 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
         var retBuffer = new List<Failure>(); // one line's failures, used before the next line
         // maxlines = 1: the regex work runs ahead on the scan threads (LinePipeline), the rest here in line order
         using var pipeline = new LinePipeline(lines, _filter.DateFinder, () => fixedNow ?? clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0,
-            _filter.CanScan ? _filter : null, LinePipeline.DefaultWorkers(), ct);
+            _filter.CanScan ? _filter : null, ScanThreads is int n ? Math.Max(1, n) - 1 : LinePipeline.DefaultWorkers(), ct);
         pipeline.Start();
         foreach (var (item, scan) in pipeline.Lines())
         {
