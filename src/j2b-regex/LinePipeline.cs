@@ -16,16 +16,25 @@ internal readonly record struct DatedLine(int LineNo, string Line, DateHit? Hit,
 /// J2B_REGEX_THREADS=1 for A/B runs) it scans each batch itself just before applying it: the former reader + regex
 /// thread shape.
 /// One lock guards the ring's counters; a thread waits (Monitor.Wait, no spinning) only when the ring is full or
-/// there is nothing for it to do, and is woken only when someone waits: a few thousand lock round trips per million
-/// lines instead of a semaphore handoff per batch with its spinning and futex wake-ups.
+/// there is nothing for it to do, and is woken only when it can go on with half a ring (see _hysteresis) instead of
+/// the former semaphore handoff per batch with its spinning, sched_yield and futex wake-ups.
 /// </summary>
 internal sealed class LinePipeline : IDisposable
 {
     // Lines referenced from the ring are alive at every gen0 collection and get promoted: with the regex work behind
-    // (sshd), a full queue of 8 x 1024 lines made nearly every collection a gen1 one (1M lines: 75 of 76). So the ring
-    // stays small: enough batches for the reader, each scanning thread and the consumer to hold one, and one spare.
-    public static readonly int BatchLines = int.TryParse(Environment.GetEnvironmentVariable("J2B_TUNE_BATCH"), out int v) ? v : 256;
-    private static readonly int Spare = int.TryParse(Environment.GetEnvironmentVariable("J2B_TUNE_SPARE"), out int v2) ? v2 : 3;
+    // (sshd), a full queue of 8 x 1024 lines made nearly every collection a gen1 one (1M lines: 75 of 76). Scanned
+    // lines hold their matches too, so the ring stays small: about 384 lines in all (sshd, 1M lines, 1 worker:
+    // 3 x 128 or 6 x 64 lines: 1 gen1 in 148 collections; 3 x 256 or 5 x 128: 62-67 gen1 in 68-143).
+    private const int LinesInFlight = 384;
+
+    /// <summary>Lines per batch: fewer with more threads (more batches in flight), at least 32 (handoff cost).</summary>
+    public static int BatchLines(int ringBatches) => Math.Clamp(LinesInFlight / ringBatches, 32, 128);
+
+    /// <summary>
+    /// Two batches per thread, so that a waiting thread is woken only once half the ring is ready for it (free for the
+    /// reader, dated for the scanners): a wake-up (futex, context switch) per half ring rather than per batch.
+    /// </summary>
+    private readonly int _hysteresis;
 
     private sealed class Batch(int lines, Filter? scanner)
     {
@@ -50,7 +59,9 @@ internal sealed class LinePipeline : IDisposable
     private long _claimed;  // batches handed to a scanning thread
     private long _applied;  // batches the consumer is done with
     private bool _readerDone, _stop;
-    private int _waiting;
+    private bool _readerWaiting, _consumerWaiting;
+    private int _workersWaiting;
+    private long _consumerSeq;
     private Exception? _failure;
 
     /// <param name="scanner">The filter whose <see cref="Filter.Scan(string, DateHit?, LineScan)"/> runs ahead, or null (multi-line filters: read and date only).</param>
@@ -63,10 +74,11 @@ internal sealed class LinePipeline : IDisposable
         _scanner = scanner;
         _ct = ct;
         workers = scanner is null ? 0 : Math.Max(0, workers);
-        _ring = new Batch[workers + Spare];
+        _ring = new Batch[2 * (workers + 2)];
+        _hysteresis = _ring.Length / 2;
         for (int i = 0; i < _ring.Length; i++)
         {
-            _ring[i] = new Batch(BatchLines, scanner);
+            _ring[i] = new Batch(BatchLines(_ring.Length), scanner);
         }
         _threads.Add(new Thread(ReadLoop) { IsBackground = true, Name = "j2b-regex reader" });
         for (int i = 0; i < workers; i++)
@@ -112,6 +124,8 @@ internal sealed class LinePipeline : IDisposable
             {
                 yield return (b.Lines[i], b.Scans?[i]);
             }
+            // the slot waits for the reader: let the GC have these lines now (the filter released the scans)
+            Array.Clear(b.Lines, 0, b.Count);
             lock (_gate)
             {
                 _applied = seq + 1;
@@ -150,6 +164,7 @@ internal sealed class LinePipeline : IDisposable
                 {
                     // help instead of waiting: scan the oldest unclaimed batch (often this one)
                     long mine = _claimed++;
+                    _selfScanned++;
                     Monitor.Exit(_gate);
                     try
                     {
@@ -166,7 +181,13 @@ internal sealed class LinePipeline : IDisposable
                 {
                     return null;
                 }
-                WaitLocked();
+                _consumerSeq = seq;
+                _consumerWaiting = true;
+                while (!ConsumerMayGo)
+                {
+                    WaitLocked();
+                }
+                _consumerWaiting = false;
             }
         }
         finally
@@ -194,9 +215,14 @@ internal sealed class LinePipeline : IDisposable
                     lock (_gate)
                     {
                         // the slot is free once the consumer is done with the batch a ring ago
-                        while (seq - _applied >= _ring.Length && !_stop)
+                        if (seq - _applied >= _ring.Length)
                         {
-                            WaitLocked();
+                            _readerWaiting = true;
+                            while (!ReaderMayGo)
+                            {
+                                WaitLocked();
+                            }
+                            _readerWaiting = false;
                         }
                         if (_stop)
                         {
@@ -264,9 +290,14 @@ internal sealed class LinePipeline : IDisposable
             long mine;
             lock (_gate)
             {
-                while (!_stop && _claimed >= _dated && !_readerDone)
+                if (_claimed >= _dated)
                 {
-                    WaitLocked();
+                    _workersWaiting++;
+                    while (!WorkerMayGo)
+                    {
+                        WaitLocked();
+                    }
+                    _workersWaiting--;
                 }
                 if (_stop || _claimed >= _dated)
                 {
@@ -308,22 +339,38 @@ internal sealed class LinePipeline : IDisposable
         }
     }
 
-    private void WaitLocked()
+    /// <summary>Measuring aid (J2B_REGEX_STATS): waits, batches, batches the consumer scanned itself.</summary>
+    public string Stats
     {
-        _waiting++;
-        try
+        get
         {
-            Monitor.Wait(_gate);
-        }
-        finally
-        {
-            _waiting--;
+            lock (_gate)
+            {
+                return $"pipeline: {_ring.Length} x {_ring[0].Lines.Length} lines, {_dated} batches, {_selfScanned} scanned by the consumer, {_waits} waits";
+            }
         }
     }
 
+    private long _waits, _selfScanned;
+
+    // what each waiting thread waits for (under the lock)
+    private bool ReaderMayGo => _stop || _dated - _applied <= _ring.Length - _hysteresis;
+
+    private bool ConsumerMayGo => _stop || _readerDone || _dated - _claimed >= _hysteresis ||
+        (_consumerSeq < _dated && (_scanner is null || _ring[_consumerSeq % _ring.Length].Scanned));
+
+    private bool WorkerMayGo => _stop || _readerDone || _dated - _claimed >= _hysteresis;
+
+    private void WaitLocked()
+    {
+        _waits++;
+        Monitor.Wait(_gate);
+    }
+
+    /// <summary>After a change: wakes the waiting threads if one of them can go on.</summary>
     private void WakeLocked()
     {
-        if (_waiting > 0)
+        if ((_readerWaiting && ReaderMayGo) || (_consumerWaiting && ConsumerMayGo) || (_workersWaiting > 0 && WorkerMayGo))
         {
             Monitor.PulseAll(_gate);
         }

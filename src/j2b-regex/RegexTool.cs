@@ -201,7 +201,7 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
         {
             // measuring aid (scripts/bench, perf work): allocation and GC figures do not depend on machine load
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"j2b-regex stats: {_stats.Tested} lines, {GC.GetTotalAllocatedBytes(false) / Math.Max(1, _stats.Tested)} B allocated/line, gc0 {GC.CollectionCount(0)} gc1 {GC.CollectionCount(1)} gc2 {GC.CollectionCount(2)}, gc pause {GC.GetTotalPauseDuration().TotalSeconds:0.00} s, jit {System.Runtime.JitInfo.GetCompilationTime(false).TotalSeconds:0.00} s ({System.Runtime.JitInfo.GetCompiledMethodCount(false)} methods), processed {Elapsed.TotalSeconds:0.00} s"));
+                $"j2b-regex stats: {_stats.Tested} lines, {GC.GetTotalAllocatedBytes(false) / Math.Max(1, _stats.Tested)} B allocated/line, gc0 {GC.CollectionCount(0)} gc1 {GC.CollectionCount(1)} gc2 {GC.CollectionCount(2)}, gc pause {GC.GetTotalPauseDuration().TotalSeconds:0.00} s, jit {System.Runtime.JitInfo.GetCompilationTime(false).TotalSeconds:0.00} s ({System.Runtime.JitInfo.GetCompiledMethodCount(false)} methods), processed {Elapsed.TotalSeconds:0.00} s, {_pipelineStats?.Invoke()}"));
         }
         return 0;
     }
@@ -398,6 +398,7 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
         using var pipeline = new LinePipeline(lines, _filter.DateFinder, () => fixedNow ?? clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0,
             _filter.CanScan ? _filter : null, ScanThreads is int n ? Math.Max(1, n) - 1 : LinePipeline.DefaultWorkers(), ct);
         pipeline.Start();
+        _pipelineStats = () => pipeline.Stats;
         foreach (var (item, scan) in pipeline.Lines())
         {
             (lineNo, string line, var hit, bool drop, double now) = item;
@@ -507,6 +508,8 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
     }
 
     private TimeSpan Elapsed { get; set; }
+
+    private Func<string>? _pipelineStats;
 
     private void PrintList(List<string> l, string? header = null)
     {

@@ -556,13 +556,25 @@ public sealed class Filter
         if (scan is null || !ScanFits(scan, line))
         {
             // on this thread: no fail data ahead (the "forget" shortcut below may make it unnecessary)
-            scan = _inlineScan ??= NewScan();
-            ScanCore(line.Line, line.Start, line.End, scan, groups: false);
+            var inline = _inlineScan ??= NewScan();
+            ScanCore(line.Line, line.Start, line.End, inline, groups: false);
+            return ApplySingle(line, date, noDate, inline);
         }
-        else
+        ScansUsed++;
+        try
         {
-            ScansUsed++;
+            return ApplySingle(line, date, noDate, scan);
         }
+        finally
+        {
+            // a caller's scans wait for reuse in long-lived rings: what they hold would survive GCs (and get promoted)
+            scan.Release();
+        }
+    }
+
+    /// <summary><see cref="FindFailureSingle"/> with the line's scan: the stateful part, in line order.</summary>
+    private IReadOnlyList<Failure> ApplySingle(LineRef line, double? date, bool noDate, LineScan scan)
+    {
         scan.Ready = false;
         List<Failure>? failList = null;
         bool checkAll = Behavior.CheckAllRegex;

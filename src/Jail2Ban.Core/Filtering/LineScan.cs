@@ -28,6 +28,7 @@ public sealed class LineScan
 
     // inputs: the line and the date cut the text was built from
     internal string? Line;
+
     internal int CutStart, CutEnd;
 
     // the searched buffer: Text[Start..Start+Length] (the prefregex's content + "\n", or the whole buffer text)
@@ -51,6 +52,13 @@ public sealed class LineScan
     internal bool ContentIgnoreKnown;
     internal bool ContentIgnored;
     internal readonly bool[] ContentIgnore;
+
+    /// <summary>Used: drops the references to the line, its text and matches (the object may wait long for reuse).</summary>
+    internal void Release()
+    {
+        Reset("", 0, 0);
+        Line = null;
+    }
 
     internal void Reset(string line, int cutStart, int cutEnd)
     {
