@@ -160,7 +160,7 @@ internal sealed class LinePipeline : IDisposable
                 {
                     return b;
                 }
-                if (_claimed < _dated)
+                if (_scanner is not null && _claimed < _dated)
                 {
                     // help instead of waiting: scan the oldest unclaimed batch (often this one)
                     long mine = _claimed++;
@@ -332,9 +332,10 @@ internal sealed class LinePipeline : IDisposable
             {
                 _scanner.Scan(l.Line, l.Hit, b.Scans![i]);
             }
-            catch (Exception e) when (e is RegexTimeoutException or System.Text.RegularExpressions.RegexMatchTimeoutException)
+            catch (Exception)
             {
-                // left unusable: the consumer searches the line itself and meets the timeout in line order
+                // (a regex timeout) left unusable: the consumer searches the line itself and meets the same error in
+                // line order, on its thread
             }
         }
     }
@@ -353,13 +354,19 @@ internal sealed class LinePipeline : IDisposable
 
     private long _waits, _selfScanned;
 
-    // what each waiting thread waits for (under the lock)
+    // What each waiting thread waits for (under the lock). Each must imply that the thread then acts (returns, claims
+    // a batch, ends): it loops holding the lock, so a condition true with nothing to do would spin and block the rest.
     private bool ReaderMayGo => _stop || _dated - _applied <= _ring.Length - _hysteresis;
 
-    private bool ConsumerMayGo => _stop || _readerDone || _dated - _claimed >= _hysteresis ||
-        (_consumerSeq < _dated && (_scanner is null || _ring[_consumerSeq % _ring.Length].Scanned));
+    private bool ConsumerMayGo => _stop || ScanWorkReady || (_readerDone && _consumerSeq >= _dated) ||
+        (_consumerSeq < _dated && (_scanner is null
+            ? _dated - _consumerSeq >= _hysteresis || _readerDone
+            : _ring[_consumerSeq % _ring.Length].Scanned));
 
-    private bool WorkerMayGo => _stop || _readerDone || _dated - _claimed >= _hysteresis;
+    private bool WorkerMayGo => _stop || ScanWorkReady || (_readerDone && _claimed >= _dated);
+
+    /// <summary>Dated batches to scan: half a ring of them, or the last ones.</summary>
+    private bool ScanWorkReady => _scanner is not null && _claimed < _dated && (_dated - _claimed >= _hysteresis || _readerDone);
 
     private void WaitLocked()
     {
