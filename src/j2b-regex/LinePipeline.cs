@@ -35,6 +35,7 @@ internal sealed class LinePipeline : IDisposable
     /// reader, dated for the scanners): a wake-up (futex, context switch) per half ring rather than per batch.
     /// </summary>
     private readonly int _hysteresis;
+    private readonly int _workerThreshold;
 
     private sealed class Batch(int lines, Filter? scanner)
     {
@@ -76,6 +77,7 @@ internal sealed class LinePipeline : IDisposable
         workers = scanner is null ? 0 : Math.Max(0, workers);
         _ring = new Batch[2 * (workers + 2)];
         _hysteresis = _ring.Length / 2;
+        _workerThreshold = Math.Max(_hysteresis, _ring.Length - 2);
         for (int i = 0; i < _ring.Length; i++)
         {
             _ring[i] = new Batch(BatchLines(_ring.Length), scanner);
@@ -290,7 +292,7 @@ internal sealed class LinePipeline : IDisposable
             long mine;
             lock (_gate)
             {
-                if (_claimed >= _dated)
+                if (!WorkerMayGo)
                 {
                     _workersWaiting++;
                     while (!WorkerMayGo)
@@ -363,7 +365,10 @@ internal sealed class LinePipeline : IDisposable
             ? _dated - _consumerSeq >= _hysteresis || _readerDone
             : _ring[_consumerSeq % _ring.Length].Scanned));
 
-    private bool WorkerMayGo => _stop || ScanWorkReady || (_readerDone && _claimed >= _dated);
+    // Workers only join in once the consumer lags well behind the reader: when reading and dating are the slow part
+    // (apache-auth: no prefregex, little regex work) an extra scanning thread only takes CPU from the reader.
+    private bool WorkerMayGo => _stop || (_readerDone && _claimed >= _dated) ||
+        (_claimed < _dated && (_dated - _claimed >= _workerThreshold || _readerDone));
 
     /// <summary>Dated batches to scan: half a ring of them, or the last ones.</summary>
     private bool ScanWorkReady => _scanner is not null && _claimed < _dated && (_dated - _claimed >= _hysteresis || _readerDone);
