@@ -51,6 +51,12 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
     private Filter _filter = null!;
     private DateDetector _detector = null!;
 
+    /// <summary>
+    /// Threads doing the regex work of a maxlines = 1 filter, the main thread included (tests: both pipeline shapes);
+    /// null: <see cref="LinePipeline.DefaultWorkers"/> (processors, or J2B_REGEX_THREADS).
+    /// </summary>
+    internal int? ScanThreads { get; init; }
+
     private void Output(string s)
     {
         if (_o.Out is null)
@@ -195,7 +201,7 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
         {
             // measuring aid (scripts/bench, perf work): allocation and GC figures do not depend on machine load
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"j2b-regex stats: {_stats.Tested} lines, {GC.GetTotalAllocatedBytes(false) / Math.Max(1, _stats.Tested)} B allocated/line, gc0 {GC.CollectionCount(0)} gc1 {GC.CollectionCount(1)} gc2 {GC.CollectionCount(2)}, gc pause {GC.GetTotalPauseDuration().TotalSeconds:0.00} s, jit {System.Runtime.JitInfo.GetCompilationTime(false).TotalSeconds:0.00} s ({System.Runtime.JitInfo.GetCompiledMethodCount(false)} methods), processed {Elapsed.TotalSeconds:0.00} s"));
+                $"j2b-regex stats: {_stats.Tested} lines, {GC.GetTotalAllocatedBytes(false) / Math.Max(1, _stats.Tested)} B allocated/line, gc0 {GC.CollectionCount(0)} gc1 {GC.CollectionCount(1)} gc2 {GC.CollectionCount(2)}, gc pause {GC.GetTotalPauseDuration().TotalSeconds:0.00} s, jit {System.Runtime.JitInfo.GetCompilationTime(false).TotalSeconds:0.00} s ({System.Runtime.JitInfo.GetCompiledMethodCount(false)} methods), processed {Elapsed.TotalSeconds:0.00} s, {_pipelineStats?.Invoke()}"));
         }
         return 0;
     }
@@ -388,7 +394,12 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
         bool multi = (_maxLines ?? 1) > 1;
         var outWriter = _o.Out is null ? null : new FailureWriter(stdout, _o.Out);
         var retBuffer = new List<Failure>(); // one line's failures, used before the next line
-        foreach (var item in DatedLines(lines, fixedNow, ct))
+        // maxlines = 1: the regex work runs ahead on the scan threads (LinePipeline), the rest here in line order
+        using var pipeline = new LinePipeline(lines, _filter.DateFinder, () => fixedNow ?? clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0,
+            _filter.CanScan ? _filter : null, ScanThreads is int n ? Math.Max(1, n) - 1 : LinePipeline.DefaultWorkers(), ct);
+        pipeline.Start();
+        _pipelineStats = () => pipeline.Stats;
+        foreach (var (item, scan) in pipeline.Lines())
         {
             (lineNo, string line, var hit, bool drop, double now) = item;
             if (drop)
@@ -400,7 +411,7 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
             bool fullBuffer = orgBuffer is not null && orgBuffer.Count >= (_maxLines ?? 1);
             _lineIgnored = false;
             bool isIgnored = false;
-            var found = _filter.ProcessLine(line, hit, now);
+            var found = _filter.ProcessLine(line, hit, now, scan);
             var ret = retBuffer;
             ret.Clear();
             // indexed: foreach over the interface would box an enumerator for every line
@@ -498,81 +509,7 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
 
     private TimeSpan Elapsed { get; set; }
 
-    // Lines queued between the two threads are alive at every gen0 collection and get promoted: with the regex work
-    // behind (sshd), a full queue of 8 x 1024 lines made nearly every collection a gen1 one (1M lines: 75 of 76).
-    // 2 x 256 lines in flight: 1 gen1 in 235, GC pause 0.9-1.15 s -> 0.4 s, peak RSS 128 -> 82 MB.
-    private const int BatchLines = 256;
-    private const int QueuedBatches = 2;
-
-    private readonly record struct DatedLine(int LineNo, string Line, Jail2Ban.Core.Filtering.Dates.DateHit? Hit, bool Drop, double Now);
-
-    /// <summary>
-    /// Reads, decodes and dates the lines on a second thread, in order (the date detector only depends on the
-    /// lines before), handing batches to the regex work on this thread.
-    /// </summary>
-    private IEnumerable<DatedLine> DatedLines(IEnumerable<string> lines, double? fixedNow, CancellationToken ct)
-    {
-        using var queue = new System.Collections.Concurrent.BlockingCollection<DatedLine[]>(boundedCapacity: QueuedBatches);
-        var finder = _filter.DateFinder;
-        Exception? failure = null;
-        var producer = Task.Run(() =>
-        {
-            try
-            {
-                var batch = new List<DatedLine>(BatchLines);
-                int lineNo = 0;
-                foreach (string line in lines)
-                {
-                    lineNo++;
-                    if (line.Length == 0 || line[0] == '#')
-                    {
-                        continue;
-                    }
-                    double now = fixedNow ?? clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
-                    Jail2Ban.Core.Filtering.Dates.DateHit? hit = null;
-                    bool drop = false;
-                    try
-                    {
-                        hit = finder.Find(line, now);
-                    }
-                    catch (Jail2Ban.Core.Filtering.Dates.DateConversionException)
-                    {
-                        drop = true;
-                    }
-                    batch.Add(new DatedLine(lineNo, line, hit, drop, now));
-                    if (batch.Count == BatchLines)
-                    {
-                        queue.Add([.. batch], ct);
-                        batch.Clear();
-                    }
-                }
-                if (batch.Count > 0)
-                {
-                    queue.Add([.. batch], ct);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                failure = e;
-            }
-            finally
-            {
-                queue.CompleteAdding();
-            }
-        }, ct);
-        foreach (var batch in queue.GetConsumingEnumerable(ct))
-        {
-            foreach (var item in batch)
-            {
-                yield return item;
-            }
-        }
-        producer.Wait(ct);
-        if (failure is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        }
-    }
+    private Func<string>? _pipelineStats;
 
     private void PrintList(List<string> l, string? header = null)
     {

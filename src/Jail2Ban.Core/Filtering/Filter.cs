@@ -6,7 +6,8 @@ namespace Jail2Ban.Core.Filtering;
 /// <summary>
 /// The failure finder of one filter (fail2ban's Filter.processLine/findFailure, §2.3-2.6): feed it one line at a
 /// time with the current time; it returns the failures found. Stateful (multi-line buffer, mlfid cache, last
-/// date), so one instance per jail / per fail2ban-regex run. Not thread-safe.
+/// date), so one instance per jail / per fail2ban-regex run. Not thread-safe, except <see cref="Scan(string, Jail2Ban.Core.Filtering.Dates.DateHit?, LineScan)"/>
+/// (the regex work of a maxlines = 1 line, which other threads may do ahead of ProcessLine).
 /// </summary>
 public sealed class Filter
 {
@@ -152,7 +153,17 @@ public sealed class Filter
     /// Processes a line whose date the caller already looked up with this filter's date finder, in line order
     /// (lets a reader thread run the date detector ahead of the regex work; <see cref="DateFinder"/>).
     /// </summary>
-    public IReadOnlyList<Failure> ProcessLine(string line, Jail2Ban.Core.Filtering.Dates.DateHit? hit, double now)
+    public IReadOnlyList<Failure> ProcessLine(string line, Jail2Ban.Core.Filtering.Dates.DateHit? hit, double now) =>
+        ProcessLine(line, hit, now, null);
+
+    /// <summary>
+    /// <see cref="ProcessLine(string, Jail2Ban.Core.Filtering.Dates.DateHit?, double)"/> with the line's regex work
+    /// done ahead (<see cref="Scan(string, Jail2Ban.Core.Filtering.Dates.DateHit?, LineScan)"/> with the same line and
+    /// hit, possibly on another thread; the caller makes the scan visible to this thread, e.g. through a lock). Same
+    /// results as without it; a scan that does not fit (another line, a date cut this line does not get, a filter
+    /// without the maxlines = 1 path, already used) is ignored and the line searched here.
+    /// </summary>
+    public IReadOnlyList<Failure> ProcessLine(string line, Jail2Ban.Core.Filtering.Dates.DateHit? hit, double now, LineScan? scan)
     {
         bool noDate = false;
         double? date = null;
@@ -203,7 +214,7 @@ public sealed class Filter
                 date = now;
             }
         }
-        return ProcessTuple(tuple, date, noDate, now);
+        return ProcessTuple(tuple, date, noDate, now, scan);
     }
 
     /// <summary>Processes an entry whose date is already known (journal): the triple is ('', dateText, message).</summary>
@@ -211,10 +222,10 @@ public sealed class Filter
     {
         _lastTimeText = dateText;
         _lastDate = date;
-        return ProcessTuple(new LineRef(message, 0, 0, dateText), date, false, now);
+        return ProcessTuple(new LineRef(message, 0, 0, dateText), date, false, now, null);
     }
 
-    private IReadOnlyList<Failure> ProcessTuple(LineRef tuple, double? date, bool noDate, double now)
+    private IReadOnlyList<Failure> ProcessTuple(LineRef tuple, double? date, bool noDate, double now, LineScan? scan)
     {
         if (Behavior.CheckFindTime && date is double d)
         {
@@ -232,7 +243,7 @@ public sealed class Filter
             }
         }
         _processed = tuple;
-        return _maxLines > 1 || GenericPath ? FindFailure(tuple.ToTuple(), date, noDate) : FindFailureSingle(tuple, date, noDate);
+        return _maxLines > 1 || GenericPath ? FindFailure(tuple.ToTuple(), date, noDate) : FindFailureSingle(tuple, date, noDate, scan);
     }
 
     private static string BufferText(List<LineTuple> lines)
@@ -340,41 +351,95 @@ public sealed class Filter
     }
 
     /// <summary>
-    /// <see cref="FindFailure"/> for maxlines = 1, with the same results, without the per-line strings: the buffer
-    /// text is built once, the failregexes search the prefregex's content inside it (Regex.Match(text, start,
-    /// length) sees exactly that range, as if it were a string of its own: ^, $, \b and lookbehinds stop at its
-    /// ends) and the line's <see cref="LineTuple"/> is only built when a failregex matches.
+    /// A new, empty <see cref="LineScan"/> for this filter, for <see cref="Scan(string, Jail2Ban.Core.Filtering.Dates.DateHit?, LineScan)"/>
+    /// (one per line in flight; reusable once applied).
     /// </summary>
-    private IReadOnlyList<Failure> FindFailureSingle(LineRef line, double? date, bool noDate)
+    public LineScan NewScan() => new(this, _fail.Length, _ignore.Length);
+
+    /// <summary>Whether <see cref="Scan(string, Jail2Ban.Core.Filtering.Dates.DateHit?, LineScan)"/> does anything for this filter (maxlines = 1).</summary>
+    public bool CanScan => _maxLines == 1 && !GenericPath;
+
+    /// <summary>
+    /// The stateless, thread-safe part of the failure search of one line (maxlines = 1 filters), for a caller that
+    /// runs it ahead on other threads: <paramref name="hit"/> is what this filter's <see cref="DateFinder"/> found
+    /// for the line (as passed to <see cref="ProcessLine(string, Jail2Ban.Core.Filtering.Dates.DateHit?, double, LineScan?)"/>
+    /// later). Reads only the compiled regexes; may run concurrently with other scans and with ProcessLine. Throws
+    /// what the regexes throw (a timeout); the scan is then left unusable and ProcessLine searches itself.
+    /// </summary>
+    public void Scan(string line, Jail2Ban.Core.Filtering.Dates.DateHit? hit, LineScan into)
     {
-        List<Failure>? failList = null;
+        ArgumentNullException.ThrowIfNull(line);
+        if (!ReferenceEquals(into.Owner, this))
+        {
+            throw new ArgumentException("the scan belongs to another filter", nameof(into));
+        }
+        if (!CanScan)
+        {
+            into.Reset(line, 0, 0);
+            return;
+        }
+        // the cut ProcessLine makes when the date is used; when it is not (a dateless or unparsable hit), the line
+        // is searched whole, and ProcessLine notices the different cut (see ScanFits)
+        var (cs, ce) = hit is { } h ? (h.Start, h.End) : (0, 0);
+        ScanCore(line, cs, ce, into, groups: true);
+    }
+
+    /// <summary><see cref="Scan(string, Jail2Ban.Core.Filtering.Dates.DateHit?, LineScan)"/> into a new <see cref="LineScan"/>.</summary>
+    public LineScan Scan(string line, Jail2Ban.Core.Filtering.Dates.DateHit? hit)
+    {
+        var s = NewScan();
+        Scan(line, hit, s);
+        return s;
+    }
+
+    /// <summary>
+    /// The scan of a line whose buffer text is line[..cutStart] + line[cutEnd..] + "\n". Pure: regexes and the
+    /// filter's immutable settings only. <paramref name="groups"/>: also build the fail data of the matches (and the
+    /// prefregex's), work the apply step would otherwise do on its thread (except where the stateless "forget"
+    /// shortcut may make it unnecessary).
+    /// </summary>
+    private void ScanCore(string line, int cutStart, int cutEnd, LineScan s, bool groups)
+    {
+        s.Reset(line, cutStart, cutEnd);
         bool checkAll = Behavior.CheckAllRegex;
         // what fail2ban's buffer joins: Prefix + Suffix + "\n"
-        string text = line.BufferText();
+        string text = new LineRef(line, cutStart, cutEnd, null).BufferText();
         int start = 0, length = text.Length;
-        _single = SingleBuffer.Line;
-        _singleLine = line;
-        _singleTuple = null;
-        PrefRegexMatched = false;
-        _lastPrefMatch = null;
+        s.Text = text;
+        s.Length = length;
 
         // early ignoreregex: only when there are clearly more failregexes than ignoreregexes
-        if (_ignore.Length > 0 && _ignore.Length < _fail.Length - 2 && IgnoreSingle(text, false) is not null)
+        if (EarlyIgnore)
         {
-            return [];
+            for (int i = 0; i < _ignore.Length; i++)
+            {
+                if (_ignore[i].IsMatch(text))
+                {
+                    s.EarlyIgnore[i] = true;
+                    s.EarlyIgnored = true;
+                    if (!checkAll)
+                    {
+                        break;
+                    }
+                }
+            }
+            if (s.EarlyIgnored)
+            {
+                s.Ready = true;
+                return;
+            }
         }
 
-        FailData? preGroups = null;
         Match? prefMatch = null;
         if (_pref is not null)
         {
             prefMatch = _pref.Search(text);
+            s.Pref = prefMatch;
             if (!prefMatch.Success)
             {
-                return [];
+                s.Ready = true;
+                return;
             }
-            PrefRegexMatched = true;
-            _lastPrefMatch = prefMatch;
             if (_pref.ContentGroup is int cg && prefMatch.Groups[cg] is { Success: true, Length: > 0 } content)
             {
                 // fail2ban's buffer becomes content + "\n": usually the tail of the text already (content ends
@@ -389,28 +454,181 @@ public sealed class Filter
                     text = string.Concat(content.ValueSpan, "\n");
                     length = text.Length;
                 }
-                _single = SingleBuffer.Content;
-                _singleText = text;
-                _singleStart = start;
-                _singleLength = length;
+                s.Content = true;
+                s.Text = text;
+                s.Start = start;
+                s.Length = length;
             }
         }
 
+        int idx = 0;
+        for (; idx < _fail.Length; idx++)
+        {
+            var m = SearchFail(_fail[idx], text, start, length);
+            if (m is null)
+            {
+                continue;
+            }
+            s.Fail[idx] = m;
+            s.AnyFail = true;
+            if (!checkAll)
+            {
+                // the search goes on after this match only in rare cases, on another buffer: the apply step does it
+                idx++;
+                break;
+            }
+        }
+        s.Searched = idx;
+        if (!s.AnyFail)
+        {
+            s.Ready = true;
+            return;
+        }
+        if (_ignore.Length > 0)
+        {
+            var span = text.AsSpan(start, length);
+            for (int i = 0; i < _ignore.Length; i++)
+            {
+                if (_ignore[i].IsMatch(span))
+                {
+                    s.ContentIgnore[i] = true;
+                    s.ContentIgnored = true;
+                    if (!checkAll)
+                    {
+                        break;
+                    }
+                }
+            }
+            s.ContentIgnoreKnown = true;
+        }
+        // an ignored content drops every match of the line: no fail data needed
+        if (groups && !s.ContentIgnored)
+        {
+            bool any = false;
+            for (int i = 0; i < idx; i++)
+            {
+                if (s.Fail[i] is { } m && (checkAll || !ForgetCandidate(_fail[i], m, prefMatch, out _)))
+                {
+                    s.Groups[i] = _fail[i].GetGroups(m);
+                    any = true;
+                }
+            }
+            if (any && prefMatch is not null)
+            {
+                var pre = _pref!.GetGroups(prefMatch, skip: _pref.ContentGroup);
+                pre.Pop("content");
+                s.PreGroups = pre;
+            }
+        }
+        s.Ready = true;
+    }
+
+    private bool EarlyIgnore => _ignore.Length > 0 && _ignore.Length < _fail.Length - 2;
+
+    /// <summary>The literal pre-checks, then the search of text[start..start+length]; null when it does not match.</summary>
+    private static Match? SearchFail(FilterRegex failRegex, string text, int start, int length)
+    {
+        if (failRegex.RequiredPrefix is { } prefix
+            ? !text.AsSpan(start, length).StartsWith(prefix, StringComparison.Ordinal)
+            : failRegex.FirstChars is { } first && (length == 0 || !first.Contains(text[start])))
+        {
+            return null;
+        }
+        var m = failRegex.Search(text, start, length);
+        return m.Success ? m : null;
+    }
+
+    /// <summary>Whether a scan was made from exactly the text this line is searched in, and not used yet.</summary>
+    private bool ScanFits(LineScan s, LineRef line) =>
+        s.Ready && ReferenceEquals(s.Owner, this) && ReferenceEquals(s.Line, line.Line) &&
+        (s.CutStart == s.CutEnd ? line.Start == line.End : s.CutStart == line.Start && s.CutEnd == line.End);
+
+    /// <summary>
+    /// <see cref="FindFailure"/> for maxlines = 1, with the same results, without the per-line strings: the buffer
+    /// text is built once, the failregexes search the prefregex's content inside it (Regex.Match(text, start,
+    /// length) sees exactly that range, as if it were a string of its own: ^, $, \b and lookbehinds stop at its
+    /// ends) and the line's <see cref="LineTuple"/> is only built when a failregex matches. The regex work is the
+    /// line's <see cref="LineScan"/> (given by the caller, computed ahead, or made here); this is the stateful rest,
+    /// in line order.
+    /// </summary>
+    private IReadOnlyList<Failure> FindFailureSingle(LineRef line, double? date, bool noDate, LineScan? scan)
+    {
+        if (scan is null || !ScanFits(scan, line))
+        {
+            // on this thread: no fail data ahead (the "forget" shortcut below may make it unnecessary)
+            var inline = _inlineScan ??= NewScan();
+            ScanCore(line.Line, line.Start, line.End, inline, groups: false);
+            return ApplySingle(line, date, noDate, inline);
+        }
+        ScansUsed++;
+        try
+        {
+            return ApplySingle(line, date, noDate, scan);
+        }
+        finally
+        {
+            // a caller's scans wait for reuse in long-lived rings: what they hold would survive GCs (and get promoted)
+            scan.Release();
+        }
+    }
+
+    /// <summary><see cref="FindFailureSingle"/> with the line's scan: the stateful part, in line order.</summary>
+    private IReadOnlyList<Failure> ApplySingle(LineRef line, double? date, bool noDate, LineScan scan)
+    {
+        scan.Ready = false;
+        List<Failure>? failList = null;
+        bool checkAll = Behavior.CheckAllRegex;
+        _single = SingleBuffer.Line;
+        _singleLine = line;
+        _singleTuple = null;
+        PrefRegexMatched = false;
+        _lastPrefMatch = null;
+
+        if (scan.EarlyIgnored)
+        {
+            ReportIgnored(scan.EarlyIgnore, false);
+            return [];
+        }
+
+        FailData? preGroups = scan.PreGroups;
+        Match? prefMatch = scan.Pref;
+        if (prefMatch is not null)
+        {
+            if (!prefMatch.Success)
+            {
+                return [];
+            }
+            PrefRegexMatched = true;
+            _lastPrefMatch = prefMatch;
+            if (scan.Content)
+            {
+                _single = SingleBuffer.Content;
+                _singleText = scan.Text;
+                _singleStart = scan.Start;
+                _singleLength = scan.Length;
+            }
+        }
+        if (!scan.AnyFail && scan.Searched == _fail.Length)
+        {
+            return [];
+        }
+
+        string text = scan.Text;
+        int start = scan.Start, length = scan.Length;
+        // whether the buffer is still the scanned one
+        bool scanned = true;
         for (int idx = 0; idx < _fail.Length; idx++)
         {
             var failRegex = _fail[idx];
-            if (failRegex.RequiredPrefix is { } prefix
-                ? !text.AsSpan(start, length).StartsWith(prefix, StringComparison.Ordinal)
-                : failRegex.FirstChars is { } first && (length == 0 || !first.Contains(text[start])))
+            bool fromScan = scanned && idx < scan.Searched;
+            var m = fromScan ? scan.Fail[idx] : SearchFail(failRegex, text, start, length);
+            if (m is null)
             {
                 continue;
             }
-            var m = failRegex.Search(text, start, length);
-            if (!m.Success)
-            {
-                continue;
-            }
-            if (_ignore.Length > 0 && IgnoreSingle(text.AsSpan(start, length), true) is not null)
+            if (_ignore.Length > 0 && (fromScan && scan.ContentIgnoreKnown
+                    ? ReportIgnored(scan.ContentIgnore, true)
+                    : IgnoreSingle(text.AsSpan(start, length), true)) is not null)
             {
                 if (!checkAll)
                 {
@@ -428,18 +646,48 @@ public sealed class Filter
                 _single = SingleBuffer.Empty;
                 text = "";
                 start = length = 0;
+                scanned = false;
                 if (ForgetsWithoutState(failRegex, m, prefMatch))
                 {
                     break;
                 }
             }
-            var fail = failRegex.GetGroups(m);
+            var fail = (fromScan ? scan.Groups[idx] : null) ?? failRegex.GetGroups(m);
             if (AddFailures(idx, failRegex, fail, new MatchedLines(null, this), prefMatch, ref preGroups, date, text.AsSpan(start, length), ref failList))
             {
                 break;
             }
         }
         return (IReadOnlyList<Failure>?)failList ?? [];
+    }
+
+    private LineScan? _inlineScan;
+
+    /// <summary>Tests: how many lines used a scan given to ProcessLine (rather than searching themselves).</summary>
+    internal int ScansUsed { get; private set; }
+
+    /// <summary><see cref="IgnoreSingle"/> from a scan's results (the same callbacks, in the same order).</summary>
+    private int? ReportIgnored(bool[] matched, bool failMatched)
+    {
+        int? found = null;
+        for (int i = 0; i < matched.Length; i++)
+        {
+            if (!matched[i])
+            {
+                continue;
+            }
+            found = i;
+            OnIgnoreRegex?.Invoke(i);
+            if (!Behavior.CheckAllRegex)
+            {
+                if (failMatched)
+                {
+                    _single = SingleBuffer.Empty;
+                }
+                break;
+            }
+        }
+        return found;
     }
 
     /// <summary>
@@ -450,8 +698,13 @@ public sealed class Filter
     /// "Connection closed", "Received disconnect ...: 11:", "Accepted" lines). Plain groups only (see
     /// <see cref="FilterRegex.PlainMlfGroups"/>); the mlfid must come from the prefregex.
     /// </summary>
-    private bool ForgetsWithoutState(FilterRegex failRegex, Match m, Match? prefMatch)
+    private bool ForgetsWithoutState(FilterRegex failRegex, Match m, Match? prefMatch) =>
+        ForgetCandidate(failRegex, m, prefMatch, out var mlfid) && (_mlfid.Count == 0 || _mlfid.Get(mlfid.ValueSpan) is null);
+
+    /// <summary>The stateless part of <see cref="ForgetsWithoutState"/>: everything but the cache lookup.</summary>
+    private bool ForgetCandidate(FilterRegex failRegex, Match m, Match? prefMatch, out Group mlfid)
     {
+        mlfid = Match.Empty;
         if (prefMatch is null || _pref is not { PlainMlfGroups: true, MlfidGroup: >= 0 } pref || !failRegex.PlainMlfGroups ||
             failRegex.MlfidGroup >= 0 || failRegex.MlfForgetGroup < 0)
         {
@@ -462,8 +715,8 @@ public sealed class Filter
         {
             return false;
         }
-        var mlfid = prefMatch.Groups[pref.MlfidGroup];
-        return mlfid.Success && (_mlfid.Count == 0 || _mlfid.Get(mlfid.ValueSpan) is null);
+        mlfid = prefMatch.Groups[pref.MlfidGroup];
+        return mlfid.Success;
 
         static bool Captured(GroupCollection g, int n) => n >= 0 && g[n] is { Success: true, Length: > 0 };
     }

@@ -15,7 +15,7 @@ namespace Jail2Ban.Core.Tests.Filtering;
 /// </summary>
 public sealed class FastPathDifferentialTests
 {
-    private static readonly FilterRegexCompiler Compiler = new(TimeSpan.FromSeconds(5), compiled: false);
+    internal static readonly FilterRegexCompiler Compiler = new(TimeSpan.FromSeconds(5), compiled: false);
 
     public static TheoryData<string> TestNames() => SampleLogTests.TestNames();
 
@@ -112,14 +112,14 @@ public sealed class FastPathDifferentialTests
         Assert.Contains("192.0.2.1", Render(a.ProcessLine(L1, SampleLogTests.TestNow), a));
     }
 
-    private static Filter Make(ProjectFilterSource source, string name, IReadOnlyList<KeyValuePair<string, string>> options, FilterBehavior behavior, bool generic)
+    internal static Filter Make(ProjectFilterSource source, string name, IReadOnlyList<KeyValuePair<string, string>> options, FilterBehavior behavior, bool generic)
     {
         var f = source.Create(name, options);
         return new Filter(f.Options, f.DateFinder, behavior, Compiler) { GenericPath = generic };
     }
 
     /// <summary>The default options and each filterOptions annotation of the log (test.* keys dropped, as §4.3 says).</summary>
-    private static IEnumerable<IReadOnlyList<KeyValuePair<string, string>>> OptionSets(string[] lines)
+    internal static IEnumerable<IReadOnlyList<KeyValuePair<string, string>>> OptionSets(string[] lines)
     {
         yield return [];
         foreach (string line in lines)
@@ -140,9 +140,9 @@ public sealed class FastPathDifferentialTests
         }
     }
 
-    private static string Describe(IReadOnlyList<KeyValuePair<string, string>> o) => "{" + string.Join(",", o.Select(kv => kv.Key + "=" + kv.Value)) + "}";
+    internal static string Describe(IReadOnlyList<KeyValuePair<string, string>> o) => "{" + string.Join(",", o.Select(kv => kv.Key + "=" + kv.Value)) + "}";
 
-    private static string Render(IReadOnlyList<Failure> failures, Filter f)
+    internal static string Render(IReadOnlyList<Failure> failures, Filter f)
     {
         var sb = new StringBuilder();
         foreach (var x in failures)
