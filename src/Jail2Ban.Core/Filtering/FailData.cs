@@ -85,6 +85,19 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
         }
     }
 
+    /// <summary>Appends a key the caller knows is not there yet (a regex's distinct group names): no lookup.</summary>
+    internal void AddNew(string key, object? value)
+    {
+        if (_count == _keys.Length)
+        {
+            Array.Resize(ref _keys, _count * 2);
+            Array.Resize(ref _values, _count * 2);
+        }
+        _keys[_count] = key;
+        _values[_count] = value;
+        _count++;
+    }
+
     public int Count => _count;
 
     public IEnumerable<string> Keys
