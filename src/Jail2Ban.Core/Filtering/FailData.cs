@@ -155,7 +155,17 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
         _ => true,
     };
 
-    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+    /// <summary>
+    /// A struct enumerator: the filter's merges (<c>foreach (var kv in fail)</c>, run for most matching lines) allocate
+    /// nothing. Like the iterator it replaces, it reads the entries live (only values change during a merge).
+    /// </summary>
+    public Enumerator GetEnumerator() => new(this);
+
+    IEnumerator<KeyValuePair<string, object?>> IEnumerable<KeyValuePair<string, object?>>.GetEnumerator() => Iterate();
+
+    IEnumerator IEnumerable.GetEnumerator() => Iterate();
+
+    private IEnumerator<KeyValuePair<string, object?>> Iterate()
     {
         for (int i = 0; i < _count; i++)
         {
@@ -163,7 +173,14 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
         }
     }
 
-    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    public struct Enumerator(FailData data)
+    {
+        private int _index = -1;
+
+        public readonly KeyValuePair<string, object?> Current => new(data._keys[_index], data._values[_index]);
+
+        public bool MoveNext() => ++_index < data._count;
+    }
 }
 
 /// <summary>
