@@ -25,6 +25,13 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
     private object?[] _values;
     private int _count;
 
+    // One bit per key present (a 64-bit Bloom filter over length and first/last characters): most lookups are misses
+    // ("mlfgained", "nofail", "users"... on a failure that has none) and end here without a scan. Pop leaves the bit
+    // set (a stale bit only costs a scan). Bit() has no collision between the keys the filter uses.
+    private ulong _mask;
+
+    private static ulong Bit(string key) => key.Length == 0 ? 1UL : 1UL << ((key.Length + (key[0] * 6) + (key[^1] * 3)) & 63);
+
     public FailData()
         : this(8)
     {
@@ -44,10 +51,15 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
         Array.Copy(other._keys, _keys, other._count);
         Array.Copy(other._values, _values, other._count);
         _count = other._count;
+        _mask = other._mask;
     }
 
     private int IndexOf(string key)
     {
+        if ((_mask & Bit(key)) == 0)
+        {
+            return -1;
+        }
         var keys = _keys;
         for (int i = 0; i < _count; i++)
         {
@@ -82,6 +94,7 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
             _keys[_count] = key;
             _values[_count] = value;
             _count++;
+            _mask |= Bit(key);
         }
     }
 
@@ -96,6 +109,7 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
         _keys[_count] = key;
         _values[_count] = value;
         _count++;
+        _mask |= Bit(key);
     }
 
     public int Count => _count;
