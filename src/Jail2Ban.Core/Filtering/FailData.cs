@@ -36,7 +36,12 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
     // set (a stale bit only costs a scan). Bit() has no collision between the keys the filter uses.
     private ulong _mask;
 
-    private static ulong Bit(string key) => key.Length == 0 ? 1UL : 1UL << ((key.Length + (key[0] * 6) + (key[^1] * 3)) & 63);
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static ulong Bit(string key)
+    {
+        int n = key.Length;
+        return n == 0 ? 1UL : 1UL << ((n + (key[0] * 6) + (key[n - 1] * 3)) & 63);
+    }
 
     public FailData()
         : this(8)
