@@ -21,9 +21,27 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
 {
     // A handful of keys per failure: an insertion-ordered array searched linearly is cheaper than a hash table
     // plus an order list (this is built for every matching log line), and keeps Python's dict order for free.
-    private string[] _keys;
-    private object?[] _values;
+    // One array of structs: one allocation per FailData, and stores without the covariant-array type check.
+    private Entry[] _entries;
     private int _count;
+
+    private struct Entry(string key, object? value)
+    {
+        public readonly string Key = key;
+        public object? Value = value;
+    }
+
+    // One bit per key present (a 64-bit Bloom filter over length and first/last characters): most lookups are misses
+    // ("mlfgained", "nofail", "users"... on a failure that has none) and end here without a scan. Pop leaves the bit
+    // set (a stale bit only costs a scan). Bit() has no collision between the keys the filter uses.
+    private ulong _mask;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static ulong Bit(string key)
+    {
+        int n = key.Length;
+        return n == 0 ? 1UL : 1UL << ((n + (key[0] * 6) + (key[n - 1] * 3)) & 63);
+    }
 
     public FailData()
         : this(8)
@@ -32,26 +50,28 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
 
     internal FailData(int capacity)
     {
-        _keys = new string[Math.Max(capacity, 1)];
-        _values = new object?[Math.Max(capacity, 1)];
+        _entries = new Entry[Math.Max(capacity, 1)];
     }
 
     private FailData(FailData other)
     {
         int cap = Math.Max(other._count + 4, 8);
-        _keys = new string[cap];
-        _values = new object?[cap];
-        Array.Copy(other._keys, _keys, other._count);
-        Array.Copy(other._values, _values, other._count);
+        _entries = new Entry[cap];
+        Array.Copy(other._entries, _entries, other._count);
         _count = other._count;
+        _mask = other._mask;
     }
 
     private int IndexOf(string key)
     {
-        var keys = _keys;
+        if ((_mask & Bit(key)) == 0)
+        {
+            return -1;
+        }
+        var entries = _entries;
         for (int i = 0; i < _count; i++)
         {
-            string k = keys[i];
+            string k = entries[i].Key;
             // the filter's keys are interned (group names, literals): mostly a reference hit; the first character
             // settles most misses between keys of the same length ("ip4"/"fid", "users"/"mlfid")
             if ((object)k == key || (k.Length == key.Length && (k.Length == 0 || k[0] == key[0]) && string.Equals(k, key, StringComparison.Ordinal)))
@@ -71,18 +91,23 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
             int i = IndexOf(key);
             if (i >= 0)
             {
-                _values[i] = value;
+                _entries[i].Value = value;
                 return;
             }
-            if (_count == _keys.Length)
-            {
-                Array.Resize(ref _keys, _count * 2);
-                Array.Resize(ref _values, _count * 2);
-            }
-            _keys[_count] = key;
-            _values[_count] = value;
-            _count++;
+            AddNew(key, value);
         }
+    }
+
+    /// <summary>Appends a key the caller knows is not there yet (a regex's distinct group names): no lookup.</summary>
+    internal void AddNew(string key, object? value)
+    {
+        if (_count == _entries.Length)
+        {
+            Array.Resize(ref _entries, _count * 2);
+        }
+        _entries[_count] = new Entry(key, value);
+        _count++;
+        _mask |= Bit(key);
     }
 
     public int Count => _count;
@@ -92,7 +117,10 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
         get
         {
             var keys = new string[_count];
-            Array.Copy(_keys, keys, _count);
+            for (int i = 0; i < _count; i++)
+            {
+                keys[i] = _entries[i].Key;
+            }
             return keys;
         }
     }
@@ -102,7 +130,7 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
     public object? Get(string key)
     {
         int i = IndexOf(key);
-        return i >= 0 ? _values[i] : null;
+        return i >= 0 ? _entries[i].Value : null;
     }
 
     public string? GetString(string key) => Get(key) as string;
@@ -117,12 +145,10 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
         {
             return null;
         }
-        object? v = _values[i];
+        object? v = _entries[i].Value;
         _count--;
-        Array.Copy(_keys, i + 1, _keys, i, _count - i);
-        Array.Copy(_values, i + 1, _values, i, _count - i);
-        _keys[_count] = null!;
-        _values[_count] = null;
+        Array.Copy(_entries, i + 1, _entries, i, _count - i);
+        _entries[_count] = default;
         return v;
     }
 
@@ -142,15 +168,32 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
         _ => true,
     };
 
-    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+    /// <summary>
+    /// A struct enumerator: the filter's merges (<c>foreach (var kv in fail)</c>, run for most matching lines) allocate
+    /// nothing. Like the iterator it replaces, it reads the entries live (only values change during a merge).
+    /// </summary>
+    public Enumerator GetEnumerator() => new(this);
+
+    IEnumerator<KeyValuePair<string, object?>> IEnumerable<KeyValuePair<string, object?>>.GetEnumerator() => Iterate();
+
+    IEnumerator IEnumerable.GetEnumerator() => Iterate();
+
+    private IEnumerator<KeyValuePair<string, object?>> Iterate()
     {
         for (int i = 0; i < _count; i++)
         {
-            yield return new KeyValuePair<string, object?>(_keys[i], _values[i]);
+            yield return new KeyValuePair<string, object?>(_entries[i].Key, _entries[i].Value);
         }
     }
 
-    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    public struct Enumerator(FailData data)
+    {
+        private int _index = -1;
+
+        public readonly KeyValuePair<string, object?> Current => new(data._entries[_index].Key, data._entries[_index].Value);
+
+        public bool MoveNext() => ++_index < data._count;
+    }
 }
 
 /// <summary>

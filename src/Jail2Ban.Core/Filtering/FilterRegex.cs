@@ -192,15 +192,14 @@ public sealed partial class FilterRegex
     {
         // room for the groups and what the filter adds (matches, users, mlfid merge) without growing
         var d = new FailData(GroupNames.Count + 4);
-        var groups = m.Groups;
         for (int i = 0; i < GroupNames.Count; i++)
         {
             if (GroupNumbers[i] == skip)
             {
                 continue;
             }
-            var g = groups[GroupNumbers[i]];
-            d[GroupNames[i]] = g.Success ? g.Value : null;
+            // group names are unique: appended without the key lookup
+            d.AddNew(GroupNames[i], GroupValue(m, GroupNumbers[i]));
         }
         foreach (var (group, target) in Alternatives)
         {
@@ -217,6 +216,23 @@ public sealed partial class FilterRegex
         }
         return d;
     }
+
+    /// <summary>
+    /// Where group number <paramref name="group"/> of a successful match captured last (what <c>m.Groups[group]</c>
+    /// gives), read without <see cref="Match.Groups"/>: the first access to a GroupCollection builds a Group object,
+    /// with its name, for every group of the pattern, and this runs for most log lines. False when the group did not
+    /// participate (or does not exist).
+    /// </summary>
+    public static bool TryGetGroup(Match m, int group, out int index, out int length) =>
+        MatchCaptures.TryGet(m, group, out index, out length);
+
+    /// <summary>The text of <see cref="TryGetGroup"/>'s capture, or null (Python's None) when it did not participate.</summary>
+    public static string? GroupValue(Match m, int group) =>
+        MatchCaptures.TryGet(m, group, out int index, out int length) ? MatchCaptures.Text(m).Substring(index, length) : null;
+
+    /// <summary>The span of <see cref="TryGetGroup"/>'s capture (empty when it did not participate).</summary>
+    public static ReadOnlySpan<char> GroupSpan(Match m, int group) =>
+        MatchCaptures.TryGet(m, group, out int index, out int length) ? MatchCaptures.Text(m).AsSpan(index, length) : default;
 
     public override string ToString() => Expanded;
 }
@@ -305,6 +321,66 @@ public sealed class FilterRegexCompiler(TimeSpan matchTimeout, bool compiled = t
         catch (ArgumentException e)
         {
             throw new FilterRegexException($"Unable to compile regular expression '{expanded}': {e.Message}", e);
+        }
+    }
+}
+
+/// <summary>
+/// Reads a match's captures from the arrays the regex engine fills (Match._matches / _matchcount, the data Group
+/// objects are views of) instead of through <see cref="Match.Groups"/>. Private runtime fields: the accessors are
+/// probed once, and if this runtime lays Match out differently everything goes through the public API.
+/// </summary>
+internal static class MatchCaptures
+{
+    /// <summary>Whether the private fields are there (true on the runtime this is built for: a test checks it).</summary>
+    internal static readonly bool Available = Probe();
+
+    [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = "_matches")]
+    private static extern ref int[][] Matches(Match m);
+
+    [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = "_matchcount")]
+    private static extern ref int[] MatchCount(Match m);
+
+    [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "get_Text")]
+    private static extern string? CaptureText(Capture c);
+
+    public static bool TryGet(Match m, int group, out int index, out int length)
+    {
+        if (Available)
+        {
+            int[][] matches = Matches(m);
+            int[] counts = MatchCount(m);
+            if ((uint)group < (uint)counts.Length && counts[group] > 0)
+            {
+                // the last capture of the group is what Group.Index/Length report
+                int[] caps = matches[group];
+                int last = (counts[group] - 1) * 2;
+                index = caps[last];
+                length = caps[last + 1];
+                return true;
+            }
+            index = length = 0;
+            return false;
+        }
+        var g = m.Groups[group];
+        index = g.Index;
+        length = g.Length;
+        return g.Success;
+    }
+
+    public static string Text(Match m) => (Available ? CaptureText(m) : null) ?? m.Groups[0].Value;
+
+    private static bool Probe()
+    {
+        try
+        {
+            var m = new Regex("(?<a>x)(?<b>y)?(?<c>z)", RegexOptions.CultureInvariant).Match("_xz");
+            return m.Success && Matches(m) is { Length: 4 } && MatchCount(m) is [1, 1, 0, 1] && CaptureText(m) == "_xz" &&
+                   Matches(m)[1][0] == 1 && Matches(m)[1][1] == 1;
+        }
+        catch (Exception e) when (e is MissingMemberException or InvalidCastException or NullReferenceException)
+        {
+            return false;
         }
     }
 }

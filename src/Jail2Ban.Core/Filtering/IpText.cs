@@ -49,18 +49,23 @@ public static class IpText
             address = a;
             return true;
         }
-        if (!IsStrictIpv4(s))
+        if (!TryParseStrictIpv4(s, out uint value))
         {
             return false;
         }
-        address = IPAddress.Parse(s);
+        // the octets are already validated and read: no second parse by IPAddress.Parse
+        address = new IPAddress(value);
         return true;
     }
 
     public static bool TryParse(string s, out IPAddress address) => TryParse(s.AsSpan(), out address);
 
-    private static bool IsStrictIpv4(ReadOnlySpan<char> s)
+    private static bool IsStrictIpv4(ReadOnlySpan<char> s) => TryParseStrictIpv4(s, out _);
+
+    /// <summary>A strict dotted quad; <paramref name="value"/> in IPAddress(long)'s order (first octet lowest).</summary>
+    private static bool TryParseStrictIpv4(ReadOnlySpan<char> s, out uint value)
     {
+        value = 0;
         int parts = 0, i = 0;
         while (true)
         {
@@ -79,6 +84,7 @@ public static class IpText
             {
                 return false;
             }
+            value |= (uint)v << (parts * 8);
             parts++;
             if (i == s.Length)
             {

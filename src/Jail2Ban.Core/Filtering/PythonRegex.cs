@@ -152,7 +152,9 @@ public static partial class PythonRegex
         int n = p.Length;
         if (i + 1 >= n || p[i + 1] != '?')
         {
-            // plain capturing group; named explicitly only when numeric references need it
+            // plain capturing group. fail2ban reads named groups only (groupdict), so one that no numeric reference
+            // (\N, (?(N)...)) needs is emitted as non-capturing: the matcher then records no capture for it and a
+            // match's GroupCollection has no Group to build for it. A referenced one is named explicitly (__gN).
             groupNo++;
             string? name = groups[groupNo - 1];
             if (name is not null && name.StartsWith("__g", StringComparison.Ordinal))
@@ -161,7 +163,7 @@ public static partial class PythonRegex
             }
             else
             {
-                sb.Append('(');
+                sb.Append("(?:");
             }
             return i + 1;
         }

@@ -21,6 +21,9 @@ public sealed class PythonRegexTests
     [InlineData(@"(?(1)a|b)(x)", @"(?(__g1)a|b)(?<__g1>x)")]
     [InlineData(@"x(?#comment)y", @"xy")]
     [InlineData(@"(?<=:):(?<!a)b", @"(?<=:):(?<!a)b")]
+    [InlineData(@"(a|b)c( d)?", @"(?:a|b)c(?: d)?")]
+    [InlineData(@"(a)(b)\2", @"(?:a)(?<__g2>b)\k<__g2>")]
+    [InlineData(@"[(]x\(y\)", @"[(]x\(y\)")]
     public void Translates(string python, string net)
     {
         Assert.Equal(net, PythonRegex.Translate(python));
@@ -61,5 +64,28 @@ public sealed class PythonRegexTests
     {
         string net = PythonRegex.Translate(PythonRegex.RewriteGlobalFlagsInGroups(python));
         Assert.Equal(expected, new Regex(net, RegexOptions.CultureInvariant).IsMatch(input));
+    }
+
+    // Unnamed groups no numeric reference needs become non-capturing: the groupdict stays what Python's is (expected
+    // values recorded from python3 re.search(...).groupdict()), and the .NET regex captures only the named groups
+    // (plus __gN for a referenced one, which groupdict leaves out).
+    [Theory]
+    [InlineData(@"^(Connection (?:closed|reset)|Disconnected) (?:by|from)(?: (?:invalid|authenticating) user (?P<user>\S+)|.*?)? (?P<ip>\d+\.\d+\.\d+\.\d+)( port \d+)?$",
+        "Connection closed by invalid user bob 10.0.0.1 port 22", "user=bob;ip=10.0.0.1", 2)]
+    [InlineData(@"^Failed (\S+) for (?P<inv>invalid user )?(?P<user>(?P<plain>\S+)|(?(inv)(?:(?! from ).)*?|[^:]+)) from (?P<ip>\S+)(?(plain): |(?:(?! from ).)*$)",
+        "Failed password for invalid user a b from 1.2.3.4 port 5", "inv=invalid user ;user=a b;plain=<None>;ip=1.2.3.4", 4)]
+    [InlineData(@"^(a|b)(?P<x>c)?(d)\3(?(1)e|f)", "acdde", "x=c", 3)]
+    [InlineData(@"^(?P<q>')?(?P<v>[^']*)(?(q)')(x)?$", "'abc'", "q=';v=abc", 2)]
+    [InlineData(@"^(?P<w>\w+) (?P=w)( (?P<t>\d+))?", "ab ab 12", "w=ab;t=12", 2)]
+    public void KeepsPythonGroupDictWithOnlyNeededCaptures(string python, string input, string groupDict, int captures)
+    {
+        var r = new Regex(PythonRegex.Translate(python), RegexOptions.CultureInvariant);
+        var m = r.Match(input);
+        Assert.True(m.Success);
+        // Python's groupdict order is the names' order in the pattern
+        var named = r.GetGroupNames().Where(n => !char.IsAsciiDigit(n[0]) && !n.StartsWith("__g", StringComparison.Ordinal))
+            .OrderBy(n => python.IndexOf($"(?P<{n}>", StringComparison.Ordinal));
+        Assert.Equal(groupDict, string.Join(";", named.Select(n => $"{n}={(m.Groups[n].Success ? m.Groups[n].Value : "<None>")}")));
+        Assert.Equal(captures, r.GetGroupNumbers().Length - 1);
     }
 }
