@@ -194,7 +194,7 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
         Output("");
         using (file)
         {
-            Process(lines, ct);
+            Process(lines, file, ct);
         }
         PrintStats();
         if (Environment.GetEnvironmentVariable("J2B_REGEX_STATS") == "1")
@@ -385,9 +385,24 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
             ? message + " "
             : message;
 
-    private void Process(IEnumerable<string> lines, CancellationToken ct)
+    private void Process(IEnumerable<string> lines, Stream? file, CancellationToken ct)
+    {
+        // a person at a terminal sees how far a long file is; the meter writes nothing in the first second
+        var progress = _o.Progress && file is { CanSeek: true } ? new ProgressMeter(stderr, file.Length, clock) : null;
+        try
+        {
+            Process(lines, file, progress, ct);
+        }
+        finally
+        {
+            progress?.Done();
+        }
+    }
+
+    private void Process(IEnumerable<string> lines, Stream? file, ProgressMeter? progress, CancellationToken ct)
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
+        long seen = 0;
         double? fixedNow = _o.Now;
         var json = _o.Out == "json";
         int lineNo = 0;
@@ -402,6 +417,11 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
         foreach (var (item, scan) in pipeline.Lines())
         {
             (lineNo, string line, var hit, bool drop, double now) = item;
+            if (progress is not null && (++seen & 4095) == 0)
+            {
+                // the reader thread moves the position meanwhile: an estimate is all a progress line needs
+                progress.Update(file!.Position, lineNo);
+            }
             if (drop)
             {
                 // fail2ban's uncaught date conversion error: the line is dropped (the server does so)

@@ -440,18 +440,19 @@ public sealed class Filter
                 s.Ready = true;
                 return;
             }
-            if (_pref.ContentGroup is int cg && prefMatch.Groups[cg] is { Success: true, Length: > 0 } content)
+            // read without Match.Groups (which builds every group's object): this runs for nearly every line
+            if (_pref.ContentGroup is int cg && FilterRegex.TryGetGroup(prefMatch, cg, out int cIndex, out int cLength) && cLength > 0)
             {
                 // fail2ban's buffer becomes content + "\n": usually the tail of the text already (content ends
                 // the line), else a string of its own
-                if (content.Index + content.Length == text.Length - 1)
+                if (cIndex + cLength == text.Length - 1)
                 {
-                    start = content.Index;
+                    start = cIndex;
                     length = text.Length - start;
                 }
                 else
                 {
-                    text = string.Concat(content.ValueSpan, "\n");
+                    text = string.Concat(text.AsSpan(cIndex, cLength), "\n");
                     length = text.Length;
                 }
                 s.Content = true;
@@ -507,7 +508,7 @@ public sealed class Filter
             bool any = false;
             for (int i = 0; i < idx; i++)
             {
-                if (s.Fail[i] is { } m && (checkAll || !ForgetCandidate(_fail[i], m, prefMatch, out _)))
+                if (s.Fail[i] is { } m && (checkAll || !ForgetCandidate(_fail[i], m, prefMatch)))
                 {
                     s.Groups[i] = _fail[i].GetGroups(m);
                     any = true;
@@ -699,26 +700,27 @@ public sealed class Filter
     /// <see cref="FilterRegex.PlainMlfGroups"/>); the mlfid must come from the prefregex.
     /// </summary>
     private bool ForgetsWithoutState(FilterRegex failRegex, Match m, Match? prefMatch) =>
-        ForgetCandidate(failRegex, m, prefMatch, out var mlfid) && (_mlfid.Count == 0 || _mlfid.Get(mlfid.ValueSpan) is null);
+        ForgetCandidate(failRegex, m, prefMatch) &&
+        (_mlfid.Count == 0 || _mlfid.Get(FilterRegex.GroupSpan(prefMatch!, _pref!.MlfidGroup)) is null);
 
-    /// <summary>The stateless part of <see cref="ForgetsWithoutState"/>: everything but the cache lookup.</summary>
-    private bool ForgetCandidate(FilterRegex failRegex, Match m, Match? prefMatch, out Group mlfid)
+    /// <summary>
+    /// The stateless part of <see cref="ForgetsWithoutState"/>: everything but the cache lookup (the prefregex's mlfid
+    /// group captured). Groups are read without <see cref="Match.Groups"/>, which would build all of them.
+    /// </summary>
+    private bool ForgetCandidate(FilterRegex failRegex, Match m, Match? prefMatch)
     {
-        mlfid = Match.Empty;
         if (prefMatch is null || _pref is not { PlainMlfGroups: true, MlfidGroup: >= 0 } pref || !failRegex.PlainMlfGroups ||
             failRegex.MlfidGroup >= 0 || failRegex.MlfForgetGroup < 0)
         {
             return false;
         }
-        var groups = m.Groups;
-        if (!Captured(groups, failRegex.MlfForgetGroup) || !(Captured(groups, failRegex.NoFailGroup) || Captured(groups, failRegex.MlfGainedGroup)))
+        if (!Captured(m, failRegex.MlfForgetGroup) || !(Captured(m, failRegex.NoFailGroup) || Captured(m, failRegex.MlfGainedGroup)))
         {
             return false;
         }
-        mlfid = prefMatch.Groups[pref.MlfidGroup];
-        return mlfid.Success;
+        return FilterRegex.TryGetGroup(prefMatch, pref.MlfidGroup, out _, out _);
 
-        static bool Captured(GroupCollection g, int n) => n >= 0 && g[n] is { Success: true, Length: > 0 };
+        static bool Captured(Match m, int n) => n >= 0 && FilterRegex.TryGetGroup(m, n, out _, out int length) && length > 0;
     }
 
     /// <summary><see cref="IgnoreLine"/> for maxlines = 1.</summary>

@@ -227,12 +227,10 @@ public sealed partial class FilterRegex
         MatchCaptures.TryGet(m, group, out index, out length);
 
     /// <summary>The text of <see cref="TryGetGroup"/>'s capture, or null (Python's None) when it did not participate.</summary>
-    public static string? GroupValue(Match m, int group) =>
-        MatchCaptures.TryGet(m, group, out int index, out int length) ? MatchCaptures.Text(m).Substring(index, length) : null;
+    public static string? GroupValue(Match m, int group) => MatchCaptures.Value(m, group, MatchCaptures.Available);
 
     /// <summary>The span of <see cref="TryGetGroup"/>'s capture (empty when it did not participate).</summary>
-    public static ReadOnlySpan<char> GroupSpan(Match m, int group) =>
-        MatchCaptures.TryGet(m, group, out int index, out int length) ? MatchCaptures.Text(m).AsSpan(index, length) : default;
+    public static ReadOnlySpan<char> GroupSpan(Match m, int group) => MatchCaptures.Span(m, group, MatchCaptures.Available);
 
     public override string ToString() => Expanded;
 }
@@ -344,9 +342,12 @@ internal static class MatchCaptures
     [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "get_Text")]
     private static extern string? CaptureText(Capture c);
 
-    public static bool TryGet(Match m, int group, out int index, out int length)
+    public static bool TryGet(Match m, int group, out int index, out int length) => TryGet(m, group, Available, out index, out length);
+
+    /// <summary><see cref="TryGet(Match, int, out int, out int)"/> through the private fields (fast) or the public API.</summary>
+    internal static bool TryGet(Match m, int group, bool fast, out int index, out int length)
     {
-        if (Available)
+        if (fast)
         {
             int[][] matches = Matches(m);
             int[] counts = MatchCount(m);
@@ -368,7 +369,28 @@ internal static class MatchCaptures
         return g.Success;
     }
 
-    public static string Text(Match m) => (Available ? CaptureText(m) : null) ?? m.Groups[0].Value;
+    /// <summary>The captured text of the group, or null when it did not participate.</summary>
+    internal static string? Value(Match m, int group, bool fast)
+    {
+        if (!fast)
+        {
+            // the public API: Match has no public accessor for the searched string, so the group's own Value
+            var g = m.Groups[group];
+            return g.Success ? g.Value : null;
+        }
+        return TryGet(m, group, true, out int index, out int length) ? CaptureText(m)!.Substring(index, length) : null;
+    }
+
+    /// <summary>The captured text of the group as a span (empty when it did not participate).</summary>
+    internal static ReadOnlySpan<char> Span(Match m, int group, bool fast)
+    {
+        if (!fast)
+        {
+            var g = m.Groups[group];
+            return g.Success ? g.ValueSpan : default;
+        }
+        return TryGet(m, group, true, out int index, out int length) ? CaptureText(m).AsSpan(index, length) : default;
+    }
 
     private static bool Probe()
     {

@@ -73,6 +73,64 @@ public sealed class ProgressMeterTests
         Assert.EndsWith("1 lines, 2.0 s" + new string(' ', before - "\rj2b-regex: 100 B, 1 lines, 2.0 s".Length), second);
     }
 
+    /// <summary>Every timestamp one second after the previous one: each progress update is due.</summary>
+    private sealed class RacingClock : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => 1000;
+
+        public override long GetTimestamp() => _ticks += 1000;
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void J2bRegexShowsProgressOnlyWhenStderrIsATerminal(bool terminal)
+    {
+        string log = Path.Combine(Path.GetTempPath(), $"j2b-progress-{Guid.NewGuid():N}.log");
+        try
+        {
+            var lines = Enumerable.Range(0, 10_000).Select(i =>
+                $"Nov 22 10:{i / 600 % 60:00}:{i / 10 % 60:00} host sshd[{i}]: Failed password for u{i % 7} from 192.0.2.{i % 250 + 1} port {1000 + i} ssh2");
+            File.WriteAllLines(log, lines);
+            string[] args = ["--now", "1795860000", log, "Failed password for \\S+ from <HOST>"];
+            var (outA, errA) = Run(args, terminal);
+            var (outB, errB) = Run(args, false);
+            Assert.Contains("Lines: 10000 lines, 0 ignored, 10000 matched, 0 missed", outA);
+            // the report on stdout is the same either way (but for the time it took)
+            Assert.Equal(WithoutTime(outB), WithoutTime(outA));
+            Assert.Equal("", errB);
+            if (terminal)
+            {
+                Assert.StartsWith("\rj2b-regex: ", errA);
+                Assert.Contains("% of ", errA);
+                Assert.Contains(",096 lines", errA); // updated every 4096 lines
+                // erased at the end: the last write blanks the line and returns to its start
+                Assert.Matches(@"\r +\r$", errA);
+            }
+            else
+            {
+                Assert.Equal("", errA);
+            }
+        }
+        finally
+        {
+            File.Delete(log);
+        }
+
+        static (string Out, string Err) Run(string[] args, bool terminal)
+        {
+            var o = new StringWriter();
+            var e = new StringWriter();
+            int rc = RegexCommand.Invoke(args, o, e, new RacingClock(), new Jail2Ban.Core.Filtering.NoHostResolver(), stderrIsTerminal: terminal);
+            Assert.Equal(0, rc);
+            return (o.ToString(), e.ToString());
+        }
+
+        static string WithoutTime(string s) => System.Text.RegularExpressions.Regex.Replace(s, @"\[processed in [0-9.]+ sec\]", "");
+    }
+
     [Theory]
     [InlineData(0L, 0L, 0L, 0.0, "j2b-regex: 0 B, 0 lines, 0.0 s")]
     [InlineData(512L, 0L, 7L, 1.24, "j2b-regex: 512 B, 7 lines, 1.2 s")]

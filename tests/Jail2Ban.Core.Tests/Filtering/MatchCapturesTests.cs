@@ -32,15 +32,22 @@ public sealed class MatchCapturesTests
         Assert.True(m.Success);
         foreach (int n in r.GetGroupNumbers().Append(r.GetGroupNumbers().Max() + 1))
         {
-            bool found = FilterRegex.TryGetGroup(m, n, out int index, out int len);
             var g = m.Groups[n];
-            Assert.Equal(g.Success, found);
+            // both ways: the private fields (what runs here) and the public-API fallback (another runtime)
+            foreach (bool fast in new[] { true, false })
+            {
+                bool found = MatchCaptures.TryGet(m, n, fast, out int index, out int len);
+                Assert.Equal(g.Success, found);
+                Assert.Equal(g.Success ? g.Value : null, MatchCaptures.Value(m, n, fast));
+                Assert.Equal(g.Success ? g.Value : "", MatchCaptures.Span(m, n, fast).ToString());
+                if (found)
+                {
+                    Assert.Equal((g.Index, g.Length), (index, len));
+                }
+            }
             Assert.Equal(g.Success ? g.Value : null, FilterRegex.GroupValue(m, n));
             Assert.Equal(g.Success ? g.Value : "", FilterRegex.GroupSpan(m, n).ToString());
-            if (found)
-            {
-                Assert.Equal((g.Index, g.Length), (index, len));
-            }
+            Assert.Equal(g.Success, FilterRegex.TryGetGroup(m, n, out _, out _));
         }
     }
 
