@@ -178,6 +178,17 @@ public sealed class ScanPipelineTests(GeneratedAuthLog generated) : IClassFixtur
         return string.Join('\n', stdout.ToString().Split('\n').Where(l => !l.StartsWith("[processed in ", StringComparison.Ordinal))) + stderr;
     }
 
+    [Theory]
+    [InlineData(null, 1, 0)]
+    [InlineData(null, 2, 1)]
+    [InlineData(null, 4, 3)]
+    [InlineData("1", 8, 0)]
+    [InlineData("3", 2, 2)]
+    [InlineData("0", 4, 3)] // not a thread count: the machine decides
+    [InlineData("x", 4, 3)]
+    public void ScanWorkersBesideTheConsumer(string? env, int processors, int workers) =>
+        Assert.Equal(workers, LinePipeline.Workers(env, processors));
+
     /// <summary>Failures without a time print the clock's time (-v): the same in every run.</summary>
     private sealed class FixedClock : TimeProvider
     {
