@@ -587,7 +587,7 @@ public sealed class Filter
 
         if (scan.EarlyIgnored)
         {
-            ReportIgnored(scan.EarlyIgnore, false);
+            IgnoreSingle(scan.EarlyIgnore, default, false);
             return [];
         }
 
@@ -628,7 +628,7 @@ public sealed class Filter
                 continue;
             }
             if (_ignore.Length > 0 && (fromScan && scan.ContentIgnoreKnown
-                    ? ReportIgnored(scan.ContentIgnore, true)
+                    ? IgnoreSingle(scan.ContentIgnore, default, true)
                     : IgnoreSingle(text.AsSpan(start, length), true)) is not null)
             {
                 if (!checkAll)
@@ -667,30 +667,6 @@ public sealed class Filter
     /// <summary>Tests: how many lines used a scan given to ProcessLine (rather than searching themselves).</summary>
     internal int ScansUsed { get; private set; }
 
-    /// <summary><see cref="IgnoreSingle"/> from a scan's results (the same callbacks, in the same order).</summary>
-    private int? ReportIgnored(bool[] matched, bool failMatched)
-    {
-        int? found = null;
-        for (int i = 0; i < matched.Length; i++)
-        {
-            if (!matched[i])
-            {
-                continue;
-            }
-            found = i;
-            OnIgnoreRegex?.Invoke(i);
-            if (!Behavior.CheckAllRegex)
-            {
-                if (failMatched)
-                {
-                    _single = SingleBuffer.Empty;
-                }
-                break;
-            }
-        }
-        return found;
-    }
-
     /// <summary>
     /// True when this match is a non-failure that ends a connection nobody has state for: a captured F-MLFFORGET with
     /// a captured F-NOFAIL or F-MLFGAINED, the prefregex's mlfid not in the cache. Stopping at the first match,
@@ -723,13 +699,20 @@ public sealed class Filter
         static bool Captured(Match m, int n) => n >= 0 && FilterRegex.TryGetGroup(m, n, out _, out int length) && length > 0;
     }
 
-    /// <summary><see cref="IgnoreLine"/> for maxlines = 1.</summary>
-    private int? IgnoreSingle(ReadOnlySpan<char> text, bool failMatched)
+    /// <summary><see cref="IgnoreLine"/> for maxlines = 1: searches <paramref name="text"/>.</summary>
+    private int? IgnoreSingle(ReadOnlySpan<char> text, bool failMatched) => IgnoreSingle(null, text, failMatched);
+
+    /// <summary>
+    /// <see cref="IgnoreLine"/> for maxlines = 1, from a scan's results when <paramref name="scanned"/> is given (the
+    /// ignoreregexes already searched on another thread), else searching <paramref name="text"/>: the same callbacks,
+    /// in the same order, either way.
+    /// </summary>
+    private int? IgnoreSingle(bool[]? scanned, ReadOnlySpan<char> text, bool failMatched)
     {
         int? found = null;
         for (int i = 0; i < _ignore.Length; i++)
         {
-            if (!_ignore[i].IsMatch(text))
+            if (!(scanned is not null ? scanned[i] : _ignore[i].IsMatch(text)))
             {
                 continue;
             }
