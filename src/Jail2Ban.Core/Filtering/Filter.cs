@@ -411,18 +411,7 @@ public sealed class Filter
         // early ignoreregex: only when there are clearly more failregexes than ignoreregexes
         if (EarlyIgnore)
         {
-            for (int i = 0; i < _ignore.Length; i++)
-            {
-                if (_ignore[i].IsMatch(text))
-                {
-                    s.EarlyIgnore[i] = true;
-                    s.EarlyIgnored = true;
-                    if (!checkAll)
-                    {
-                        break;
-                    }
-                }
-            }
+            s.EarlyIgnored = SearchIgnores(text, s.EarlyIgnore, checkAll);
             if (s.EarlyIgnored)
             {
                 s.Ready = true;
@@ -487,19 +476,7 @@ public sealed class Filter
         }
         if (_ignore.Length > 0)
         {
-            var span = text.AsSpan(start, length);
-            for (int i = 0; i < _ignore.Length; i++)
-            {
-                if (_ignore[i].IsMatch(span))
-                {
-                    s.ContentIgnore[i] = true;
-                    s.ContentIgnored = true;
-                    if (!checkAll)
-                    {
-                        break;
-                    }
-                }
-            }
+            s.ContentIgnored = SearchIgnores(text.AsSpan(start, length), s.ContentIgnore, checkAll);
             s.ContentIgnoreKnown = true;
         }
         // an ignored content drops every match of the line: no fail data needed
@@ -660,6 +637,28 @@ public sealed class Filter
             }
         }
         return (IReadOnlyList<Failure>?)failList ?? [];
+    }
+
+    /// <summary>
+    /// A scan's ignoreregex searches: marks in <paramref name="matched"/> each ignoreregex that matches
+    /// <paramref name="text"/>, up to the first unless every regex is checked; true when one matched.
+    /// </summary>
+    private bool SearchIgnores(ReadOnlySpan<char> text, bool[] matched, bool checkAll)
+    {
+        bool any = false;
+        for (int i = 0; i < _ignore.Length; i++)
+        {
+            if (_ignore[i].IsMatch(text))
+            {
+                matched[i] = true;
+                any = true;
+                if (!checkAll)
+                {
+                    break;
+                }
+            }
+        }
+        return any;
     }
 
     private LineScan? _inlineScan;
