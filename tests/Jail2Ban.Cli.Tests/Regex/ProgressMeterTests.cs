@@ -4,16 +4,21 @@ namespace Jail2Ban.Cli.Tests.Regex;
 
 public sealed class ProgressMeterTests
 {
-    /// <summary>A clock that only moves when told (GetTimestamp in ticks of 1 µs).</summary>
-    private sealed class SteppedClock : TimeProvider
+    /// <summary>
+    /// A clock (ticks of 1 µs) that moves when told, and by <paramref name="autoStep"/> at every reading (a whole run where each
+    /// progress update is due: one second per reading).
+    /// </summary>
+    private sealed class SteppedClock(TimeSpan autoStep = default) : TimeProvider
     {
         private long _ticks;
 
         public override long TimestampFrequency => 1_000_000;
 
-        public override long GetTimestamp() => _ticks;
+        public override long GetTimestamp() => _ticks += Micros(autoStep);
 
-        public void Advance(TimeSpan t) => _ticks += (long)(t.TotalMilliseconds * 1000);
+        public void Advance(TimeSpan t) => _ticks += Micros(t);
+
+        private static long Micros(TimeSpan t) => (long)(t.TotalMilliseconds * 1000);
     }
 
     [Fact]
@@ -73,16 +78,6 @@ public sealed class ProgressMeterTests
         Assert.EndsWith("1 lines, 2.0 s" + new string(' ', before - "\rj2b-regex: 100 B, 1 lines, 2.0 s".Length), second);
     }
 
-    /// <summary>Every timestamp one second after the previous one: each progress update is due.</summary>
-    private sealed class RacingClock : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => 1000;
-
-        public override long GetTimestamp() => _ticks += 1000;
-    }
-
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -123,7 +118,7 @@ public sealed class ProgressMeterTests
         {
             var o = new StringWriter();
             var e = new StringWriter();
-            int rc = RegexCommand.Invoke(args, o, e, new RacingClock(), new Jail2Ban.Core.Filtering.NoHostResolver(), stderrIsTerminal: terminal);
+            int rc = RegexCommand.Invoke(args, o, e, new SteppedClock(TimeSpan.FromSeconds(1)), new Jail2Ban.Core.Filtering.NoHostResolver(), stderrIsTerminal: terminal);
             Assert.Equal(0, rc);
             return (o.ToString(), e.ToString());
         }
