@@ -165,7 +165,9 @@ internal sealed class LinePipeline : IDisposable
                 }
                 if (_scanner is not null && _claimed < _dated)
                 {
-                    // help instead of waiting: scan the oldest unclaimed batch (often this one)
+                    // help instead of waiting: scan the oldest unclaimed batch (often this one). The wait below relies
+                    // on it: ConsumerMayGo treats dated, unclaimed work as a reason to go on, so a consumer that did not
+                    // help would never wait and spin (a build without this branch ran at 100% CPU for 15 minutes)
                     long mine = _claimed++;
                     _selfScanned++;
                     Monitor.Exit(_gate);
