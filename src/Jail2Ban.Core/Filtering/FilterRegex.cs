@@ -80,22 +80,26 @@ public sealed partial class FilterRegex
         // Racy counting is fine: promotion happening a little early or twice is harmless.
         if (_uses < CompileAfterUses && ++_uses == CompileAfterUses)
         {
-            Task.Run(() =>
-            {
-                try
-                {
-                    var compiled = new Regex(r.ToString(), r.Options | RegexOptions.Compiled, r.MatchTimeout);
-                    compiled.IsMatch(""); // JIT here, not on the log thread
-                    _regex = compiled;
-                }
-                catch (Exception e) when (e is RegexMatchTimeoutException or ArgumentException)
-                {
-                    // keep the interpreted regex
-                }
-            });
+            CompileInBackground(r);
         }
         return r;
     }
+
+    // its own method: a lambda capturing Current's local would make every Current call allocate the closure
+    private void CompileInBackground(Regex r) =>
+        Task.Run(() =>
+        {
+            try
+            {
+                var compiled = new Regex(r.ToString(), r.Options | RegexOptions.Compiled, r.MatchTimeout);
+                compiled.IsMatch(""); // JIT here, not on the log thread
+                _regex = compiled;
+            }
+            catch (Exception e) when (e is RegexMatchTimeoutException or ArgumentException)
+            {
+                // keep the interpreted regex
+            }
+        });
 
     /// <summary>Literal text the pattern needs at the start of the searched text (a cheap pre-check), or null.</summary>
     public string? RequiredPrefix { get; }
