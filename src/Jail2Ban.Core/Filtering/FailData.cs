@@ -112,6 +112,18 @@ public sealed class FailData : IEnumerable<KeyValuePair<string, object?>>
 
     public int Count => _count;
 
+    /// <summary>
+    /// How a failregex's group joins the prefregex's groups: a captured value replaces, a group that did not
+    /// participate (null) only adds its key when absent.
+    /// </summary>
+    internal void MergeGroup(string key, object? value)
+    {
+        if (value is not null || !ContainsKey(key))
+        {
+            this[key] = value;
+        }
+    }
+
     public IEnumerable<string> Keys
     {
         get

@@ -483,10 +483,21 @@ public sealed class Filter
         if (groups && !s.ContentIgnored)
         {
             bool any = false;
+            // each match's groups go straight into a fresh copy of the prefregex's, as the apply step would merge them
+            bool merge = prefMatch is not null;
             for (int i = 0; i < idx; i++)
             {
                 if (s.Fail[i] is { } m && (checkAll || !ForgetCandidate(_fail[i], m, prefMatch)))
                 {
+                    if (merge && _fail[i].PlainGroups)
+                    {
+                        var merged = _pref!.GetGroups(prefMatch!, skip: _pref.ContentGroup, room: _fail[i].GroupNames.Count);
+                        merged.Pop("content");
+                        _fail[i].MergeGroupsInto(merged, m);
+                        s.Groups[i] = merged;
+                        s.GroupsMerged[i] = true;
+                        continue;
+                    }
                     s.Groups[i] = _fail[i].GetGroups(m);
                     any = true;
                 }
@@ -631,7 +642,9 @@ public sealed class Filter
                 }
             }
             var fail = (fromScan ? scan.Groups[idx] : null) ?? failRegex.GetGroups(m);
-            if (AddFailures(idx, failRegex, fail, new MatchedLines(null, this), prefMatch, ref preGroups, date, text.AsSpan(start, length), ref failList))
+            // the scan's merged groups already hold the prefregex's: nothing to merge
+            bool scanMerged = fromScan && scan.GroupsMerged[idx];
+            if (AddFailures(idx, failRegex, fail, new MatchedLines(null, this), prefMatch, ref preGroups, date, text.AsSpan(start, length), ref failList, scanMerged))
             {
                 break;
             }
@@ -731,19 +744,20 @@ public sealed class Filter
 
     /// <summary>
     /// The failures of one failregex match (fail2ban's findFailure after the match: prefregex groups, mlfid merge,
-    /// failure id); true when the search stops here.
+    /// failure id); true when the search stops here. <paramref name="scanMerged"/>: <paramref name="fail"/> already holds
+    /// the prefregex's groups (a scan merged them).
     /// </summary>
     private bool AddFailures(int idx, FilterRegex failRegex, FailData fail, MatchedLines matched, Match? prefMatch,
-        ref FailData? preGroups, double? date, ReadOnlySpan<char> buf, ref List<Failure>? failList)
+        ref FailData? preGroups, double? date, ReadOnlySpan<char> buf, ref List<Failure>? failList, bool scanMerged = false)
     {
         bool checkAll = Behavior.CheckAllRegex;
         bool defRaw = Options.UseDns == UseDns.Raw || Behavior.ReturnRawHost;
-        if (prefMatch is not null && preGroups is null)
+        if (prefMatch is not null && preGroups is null && !scanMerged)
         {
             preGroups = _pref!.GetGroups(prefMatch, skip: _pref.ContentGroup);
             preGroups.Pop("content");
         }
-        if (preGroups is { Count: > 0 })
+        if (preGroups is { Count: > 0 } && !scanMerged)
         {
             // merged in place unless every failregex is tried (a later match needs them again); when the search goes
             // on anyway ("No group found"), they are rebuilt
@@ -754,10 +768,7 @@ public sealed class Filter
             }
             foreach (var kv in fail)
             {
-                if (kv.Value is not null || !merged.ContainsKey(kv.Key))
-                {
-                    merged[kv.Key] = kv.Value;
-                }
+                merged.MergeGroup(kv.Key, kv.Value);
             }
             fail = merged;
         }

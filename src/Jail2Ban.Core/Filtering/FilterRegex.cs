@@ -190,12 +190,12 @@ public sealed partial class FilterRegex
 
     /// <summary>
     /// <see cref="GetGroups(Match)"/>, the group numbered <paramref name="skip"/> (the prefregex's content, which the
-    /// filter drops) left out rather than copied out of the text.
+    /// filter drops) left out rather than copied out of the text; <paramref name="room"/> more entries reserved.
     /// </summary>
-    internal FailData GetGroups(Match m, int? skip)
+    internal FailData GetGroups(Match m, int? skip, int room = 0)
     {
         // room for the groups and what the filter adds (matches, users, mlfid merge) without growing
-        var d = new FailData(GroupNames.Count + 4);
+        var d = new FailData(GroupNames.Count + 4 + room);
         for (int i = 0; i < GroupNames.Count; i++)
         {
             if (GroupNumbers[i] == skip)
@@ -220,6 +220,23 @@ public sealed partial class FilterRegex
         }
         return d;
     }
+
+    /// <summary>
+    /// Merges this match's groups into <paramref name="into"/> (the prefregex's fail data) as the filter merges a
+    /// failregex's groups (<see cref="FailData.MergeGroup"/>).
+    /// Only for plain groups (no alt_/tuple_ post-processing, which works on the failregex's own dict): see
+    /// <see cref="PlainGroups"/>.
+    /// </summary>
+    internal void MergeGroupsInto(FailData into, Match m)
+    {
+        for (int i = 0; i < GroupNames.Count; i++)
+        {
+            into.MergeGroup(GroupNames[i], GroupValue(m, GroupNumbers[i]));
+        }
+    }
+
+    /// <summary>No alt_/tuple_ groups: <see cref="GetGroups(Match)"/> is the groups as captured.</summary>
+    internal bool PlainGroups => Alternatives.Count == 0 && Tuples.Count == 0;
 
     /// <summary>
     /// Where group number <paramref name="group"/> of a successful match captured last (what <c>m.Groups[group]</c>

@@ -17,6 +17,7 @@ public sealed class LineScan
         Owner = owner;
         Fail = new Match?[failCount];
         Groups = new FailData?[failCount];
+        GroupsMerged = new bool[failCount];
         EarlyIgnore = new bool[ignoreCount];
         ContentIgnore = new bool[ignoreCount];
     }
@@ -47,6 +48,13 @@ public sealed class LineScan
     internal readonly Match?[] Fail;
     internal readonly FailData?[] Groups;
     internal FailData? PreGroups;
+
+    /// <summary>
+    /// Per failregex: its <see cref="Groups"/> already hold the prefregex's groups with the failregex's merged in
+    /// (what the apply step would do with <see cref="PreGroups"/>): one fail data per match instead of two and a
+    /// grown copy.
+    /// </summary>
+    internal readonly bool[] GroupsMerged;
 
     /// <summary>Whether <see cref="ContentIgnore"/> holds the ignoreregex results on the content.</summary>
     internal bool ContentIgnoreKnown;
@@ -80,6 +88,7 @@ public sealed class LineScan
         {
             Array.Clear(Fail);
             Array.Clear(Groups);
+            Array.Clear(GroupsMerged);
             AnyFail = false;
         }
         PreGroups = null;

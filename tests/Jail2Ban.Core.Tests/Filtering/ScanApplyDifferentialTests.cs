@@ -159,8 +159,11 @@ public sealed class ScanApplyDifferentialTests
         };
         var o = new FilterSettings
         {
-            PrefRegex = @"^\s*pref: <F-CONTENT>.+</F-CONTENT>$",
-            FailRegex = [@"^fail from <HOST>", @"from <HOST>", @"^fail(?: from <HOST>)?", @"user <F-USER>\S+</F-USER> from <HOST>", @"never-matches <HOST>"],
+            // a prefregex group of its own, which a failregex group of the same name overrides only when it captured;
+            // an alt_ group (its own post-processing: not merged in the scan) beside plain ones on the same line
+            PrefRegex = @"^\s*<F-TAG>pref</F-TAG>: <F-CONTENT>.+</F-CONTENT>$",
+            FailRegex = [@"^fail from <HOST>", @"from <HOST>", @"^fail(?: from <HOST>)?", @"user <F-USER>\S+</F-USER> from <HOST>", @"never-matches <HOST>",
+                @"user <F-ALT_USER>\S+</F-ALT_USER> from <HOST>", @"^(?:<F-TAG>fail</F-TAG>|user) (?:\S+ )?from <HOST>"],
             IgnoreRegex = [@"ignoreme", @"skip\d"],
         };
         string[] lines =
