@@ -6,7 +6,24 @@ var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8
 try
 {
     // progress on stderr only for a person at a terminal: never into a pipe or a file
-    return RegexCommand.Invoke(args, stdout, Console.Error, TimeProvider.System, new SystemHostResolver(), stderrIsTerminal: !Console.IsErrorRedirected);
+    // J2B_REGEX_MATCH_TIMEOUT (seconds): the match timeout, 10 s by default
+    TimeSpan? timeout = double.TryParse(Environment.GetEnvironmentVariable("J2B_REGEX_MATCH_TIMEOUT"), System.Globalization.NumberStyles.Float,
+        System.Globalization.CultureInfo.InvariantCulture, out double seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds) : null;
+    return RegexCommand.Invoke(args, stdout, Console.Error, TimeProvider.System, new SystemHostResolver(), timeout, stderrIsTerminal: !Console.IsErrorRedirected,
+        endOnTimeout: e =>
+        {
+            // the runaway search keeps its thread: report as the engine's timeout would, and end the process
+            Console.Error.WriteLine($"ERROR: {e.Message}");
+            try
+            {
+                stdout.Flush();
+            }
+            catch (Exception)
+            {
+                // a half-written report: the error above is what counts
+            }
+            Environment.Exit(255);
+        });
 }
 finally
 {

@@ -7,7 +7,8 @@ namespace Jail2Ban.Regex;
 /// <summary>The command line of j2b-regex, declared once: fail2ban-regex's options plus --now.</summary>
 internal static class RegexCommand
 {
-    public static RootCommand Create(TextWriter stdout, TextWriter stderr, TimeProvider clock, IHostResolver resolver, TimeSpan? matchTimeout = null, bool stderrIsTerminal = false)
+    public static RootCommand Create(TextWriter stdout, TextWriter stderr, TimeProvider clock, IHostResolver resolver, TimeSpan? matchTimeout = null, bool stderrIsTerminal = false,
+        Action<RegexTimeoutException>? endOnTimeout = null)
     {
         var log = new Argument<string>("LOG") { Description = "a log line, a string with several lines, or a log file path" };
         var regex = new Argument<string>("REGEX") { Description = "a failregex, a filter name with options (sshd[mode=aggressive]) or a filter file" };
@@ -70,17 +71,21 @@ internal static class RegexCommand
                 Now = pr.GetValue(now),
                 Progress = stderrIsTerminal,
             };
-            return Task.FromResult(new RegexTool(stdout, stderr, clock, resolver, matchTimeout).Run(options, ct));
+            return Task.FromResult(new RegexTool(stdout, stderr, clock, resolver, matchTimeout, endOnTimeout).Run(options, ct));
         });
         _ = CultureInfo.InvariantCulture;
         return root;
     }
 
-    /// <summary>Parses and runs; exit code 255 for usage errors as fail2ban-regex.</summary>
+    /// <summary>
+    /// Parses and runs; exit code 255 for usage errors as fail2ban-regex. <paramref name="endOnTimeout"/>: keep the
+    /// match timeout with a <see cref="RegexWatchdog"/> (patterns then run without the engine's per-step timeout
+    /// checks) and call this when a search runs past it; it must end the process (the search cannot be stopped).
+    /// </summary>
     public static int Invoke(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock, IHostResolver resolver, TimeSpan? matchTimeout = null,
-        bool stderrIsTerminal = false)
+        bool stderrIsTerminal = false, Action<RegexTimeoutException>? endOnTimeout = null)
     {
-        var root = Create(stdout, stderr, clock, resolver, matchTimeout, stderrIsTerminal);
+        var root = Create(stdout, stderr, clock, resolver, matchTimeout, stderrIsTerminal, endOnTimeout);
         var pr = root.Parse(args, new ParserConfiguration { EnablePosixBundling = true });
         if (pr.Errors.Count > 0)
         {

@@ -12,7 +12,8 @@ namespace Jail2Ban.Regex;
 /// fail2ban-regex re-implemented: reads the regexes (a filter or a literal regex), runs the log through a
 /// <see cref="Filter"/> and prints fail2ban-regex's report (or one record per failure with --out).
 /// </summary>
-internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, TimeProvider clock, IHostResolver resolver, TimeSpan? matchTimeout = null)
+internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, TimeProvider clock, IHostResolver resolver, TimeSpan? matchTimeout = null,
+    Action<RegexTimeoutException>? endOnTimeout = null)
 {
     private const int ExitError = 255;
 
@@ -57,6 +58,8 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
     /// </summary>
     internal int? ScanThreads { get; init; }
 
+    private RegexWatchdog? _watchdog;
+
     private void Output(string s)
     {
         if (_o.Out is null)
@@ -68,6 +71,9 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
     public int Run(RegexToolOptions o, CancellationToken ct)
     {
         _o = o;
+        // the one-shot tool may end on a runaway search: the timeout is kept from outside the regex engine
+        using var watchdog = endOnTimeout is null ? null : new RegexWatchdog(matchTimeout ?? FilterRegexCompiler.DefaultTimeout, endOnTimeout);
+        _watchdog = watchdog;
         try
         {
             return RunCore(ct);
@@ -139,7 +145,7 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
             IgnorePending = _o.Out is not null,
         };
         Action<string>? warn = _o.Verbose > 0 ? msg => Output("W: " + msg) : null;
-        _filter = new Filter(settings, new DetectorDateFinder(_detector), behavior, new FilterRegexCompiler(matchTimeout ?? FilterRegexCompiler.DefaultTimeout), resolver, clock, warn)
+        _filter = new Filter(settings, new DetectorDateFinder(_detector), behavior, new FilterRegexCompiler(matchTimeout ?? FilterRegexCompiler.DefaultTimeout, watchdog: _watchdog), resolver, clock, warn)
         {
             OnIgnoreRegex = i =>
             {

@@ -14,9 +14,10 @@ public sealed partial class FilterRegex
     [GeneratedRegex(@"^(alt_|tuple_)(.*?)(?:_\d+)?$", RegexOptions.CultureInvariant)]
     private static partial Regex ComplexName();
 
-    internal FilterRegex(string original, string expanded, Regex regex, bool multiline = false, bool compileWhenHot = false)
+    internal FilterRegex(string original, string expanded, Regex regex, bool multiline = false, bool compileWhenHot = false, RegexWatchdog? watchdog = null)
     {
         _regex = regex;
+        _watch = watchdog;
         _uses = compileWhenHot && (regex.Options & RegexOptions.Compiled) == 0 ? 0 : CompileAfterUses;
         RequiredPrefix = multiline || expanded.Contains("(?i", StringComparison.Ordinal) ? null : LiteralPrefix.Of(expanded);
         FirstChars = multiline || RequiredPrefix is not null ? null : LiteralPrefix.FirstChars(expanded);
@@ -72,6 +73,8 @@ public sealed partial class FilterRegex
 
     internal const int CompileAfterUses = 1000;
     private volatile Regex _regex;
+    // the match timeout kept from outside the engine (the regex itself then has none), or null
+    private readonly RegexWatchdog? _watch;
     private int _uses;
 
     private Regex Current()
@@ -143,6 +146,7 @@ public sealed partial class FilterRegex
     /// <summary>Searches like Python's <c>re.search</c>; a timeout becomes a <see cref="RegexTimeoutException"/> naming the pattern.</summary>
     public Match Search(string text)
     {
+        _watch?.Enter(this);
         try
         {
             return Current().Match(text);
@@ -150,6 +154,10 @@ public sealed partial class FilterRegex
         catch (RegexMatchTimeoutException e)
         {
             throw new RegexTimeoutException(Original, e.MatchTimeout, e);
+        }
+        finally
+        {
+            _watch?.Exit();
         }
     }
 
@@ -159,6 +167,7 @@ public sealed partial class FilterRegex
     /// </summary>
     public Match Search(string text, int start, int length)
     {
+        _watch?.Enter(this);
         try
         {
             return Current().Match(text, start, length);
@@ -167,11 +176,16 @@ public sealed partial class FilterRegex
         {
             throw new RegexTimeoutException(Original, e.MatchTimeout, e);
         }
+        finally
+        {
+            _watch?.Exit();
+        }
     }
 
     /// <summary>Allocation-free "does it match at all" test.</summary>
     public bool IsMatch(ReadOnlySpan<char> text)
     {
+        _watch?.Enter(this);
         try
         {
             return Current().IsMatch(text);
@@ -179,6 +193,10 @@ public sealed partial class FilterRegex
         catch (RegexMatchTimeoutException e)
         {
             throw new RegexTimeoutException(Original, e.MatchTimeout, e);
+        }
+        finally
+        {
+            _watch?.Exit();
         }
     }
 
@@ -270,7 +288,7 @@ public sealed class FilterRegexException(string message, Exception? inner = null
 /// Compiles user patterns once and caches them by (text, usedns, multiline): jails sharing a filter share the
 /// compiled regexes. Thread-safe.
 /// </summary>
-public sealed class FilterRegexCompiler(TimeSpan matchTimeout, bool compiled = true)
+public sealed class FilterRegexCompiler(TimeSpan matchTimeout, bool compiled = true, RegexWatchdog? watchdog = null)
 {
     // wall-clock based in .NET: generous, so a loaded machine does not abort sane patterns
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
@@ -283,6 +301,9 @@ public sealed class FilterRegexCompiler(TimeSpan matchTimeout, bool compiled = t
     }
 
     public TimeSpan MatchTimeout { get; } = matchTimeout;
+
+    // with a watchdog, the engine runs without its own timeout (the watchdog keeps MatchTimeout instead)
+    private TimeSpan EngineTimeout => watchdog is null ? MatchTimeout : Regex.InfiniteMatchTimeout;
 
     public FilterRegex Compile(string pattern, UseDns useDns, bool multiline = false) =>
         _cache.GetOrAdd((pattern, useDns != UseDns.No, multiline), k => Build(k.Pattern, useDns, k.Multiline));
@@ -333,9 +354,10 @@ public sealed class FilterRegexCompiler(TimeSpan matchTimeout, bool compiled = t
         {
             // Shipped filters: source-generated at build time. Any other pattern starts interpreted and is
             // compiled later, only if it turns out to be hot (FilterRegex.Regex).
+            // (the generated ones carry the engine's timeout: kept, a compile at start would cost more than the checks)
             return UseGeneratedRegexes && Generated.ShippedRegexes.TryGet(net, options, MatchTimeout, out var shipped)
-                ? new FilterRegex(pattern, expanded, shipped, multiline)
-                : new FilterRegex(pattern, expanded, new Regex(net, options, MatchTimeout), multiline, compileWhenHot: compiled);
+                ? new FilterRegex(pattern, expanded, shipped, multiline, watchdog: watchdog)
+                : new FilterRegex(pattern, expanded, new Regex(net, options, EngineTimeout), multiline, compileWhenHot: compiled, watchdog: watchdog);
         }
         catch (ArgumentException e)
         {

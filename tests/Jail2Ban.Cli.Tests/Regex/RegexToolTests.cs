@@ -155,6 +155,40 @@ public sealed class RegexToolTests : IDisposable
         Assert.Contains(@"^(?P<run>a+)+$ <HOST>", err);
     }
 
+    /// <summary>
+    /// The built j2b-regex keeps the match timeout with a watchdog (the patterns run without the engine's per-step
+    /// checks): a runaway search ends the process with the same message and exit code as the engine's timeout.
+    /// </summary>
+    [Fact]
+    public async Task BuiltToolEndsARunawaySearchNamingThePattern()
+    {
+        string exe = Path.Combine(EndToEnd.EndToEndFixtures.Dist, "j2b-regex");
+        Assert.True(File.Exists(exe), $"{exe} not found; run `make build` first");
+        string log = WriteLog("redos.log", Encoding.UTF8.GetBytes(new string('a', 40) + "!\n"));
+        var psi = new System.Diagnostics.ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(log);
+        psi.ArgumentList.Add(@"^(?P<run>a+)+$ <HOST>");
+        psi.Environment["J2B_REGEX_MATCH_TIMEOUT"] = "0.3";
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        var output = p.StandardOutput.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(60_000);
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail("j2b-regex did not end on the runaway search");
+        }
+        Assert.Equal(255, p.ExitCode);
+        Assert.Contains("ERROR: Regex match timed out after 0.3s (catastrophic backtracking?) in pattern: ^(?P<run>a+)+$ <HOST>", await err);
+        Assert.Contains("Use         log file : ", await output);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.3), $"ended after {clock.Elapsed.TotalSeconds} s");
+    }
+
     [Theory]
     [InlineData("onlyone")]
     [InlineData("--print-no-missed", "--print-all-missed", "a", "b")]
