@@ -146,7 +146,7 @@ public sealed partial class FilterRegex
     /// <summary>Searches like Python's <c>re.search</c>; a timeout becomes a <see cref="RegexTimeoutException"/> naming the pattern.</summary>
     public Match Search(string text)
     {
-        _watch?.Enter(this);
+        var mark = _watch?.Enter(this);
         try
         {
             return Current().Match(text);
@@ -157,7 +157,10 @@ public sealed partial class FilterRegex
         }
         finally
         {
-            _watch?.Exit();
+            if (mark is not null)
+            {
+                RegexWatchdog.Exit(mark);
+            }
         }
     }
 
@@ -167,7 +170,7 @@ public sealed partial class FilterRegex
     /// </summary>
     public Match Search(string text, int start, int length)
     {
-        _watch?.Enter(this);
+        var mark = _watch?.Enter(this);
         try
         {
             return Current().Match(text, start, length);
@@ -178,14 +181,17 @@ public sealed partial class FilterRegex
         }
         finally
         {
-            _watch?.Exit();
+            if (mark is not null)
+            {
+                RegexWatchdog.Exit(mark);
+            }
         }
     }
 
     /// <summary>Allocation-free "does it match at all" test.</summary>
     public bool IsMatch(ReadOnlySpan<char> text)
     {
-        _watch?.Enter(this);
+        var mark = _watch?.Enter(this);
         try
         {
             return Current().IsMatch(text);
@@ -196,7 +202,10 @@ public sealed partial class FilterRegex
         }
         finally
         {
-            _watch?.Exit();
+            if (mark is not null)
+            {
+                RegexWatchdog.Exit(mark);
+            }
         }
     }
 
