@@ -144,25 +144,7 @@ public sealed partial class FilterRegex
     public bool HasGroup(string name) => GroupNames.Contains(name);
 
     /// <summary>Searches like Python's <c>re.search</c>; a timeout becomes a <see cref="RegexTimeoutException"/> naming the pattern.</summary>
-    public Match Search(string text)
-    {
-        var mark = _watch?.Enter(this);
-        try
-        {
-            return Current().Match(text);
-        }
-        catch (RegexMatchTimeoutException e)
-        {
-            throw new RegexTimeoutException(Original, e.MatchTimeout, e);
-        }
-        finally
-        {
-            if (mark is not null)
-            {
-                RegexWatchdog.Exit(mark);
-            }
-        }
-    }
+    public Match Search(string text) => Search(text, 0, text.Length);
 
     /// <summary>
     /// Searches text[start..start+length] as if it were a string of its own (anchors, \b and lookarounds stop at the
