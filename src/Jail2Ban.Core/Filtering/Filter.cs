@@ -491,8 +491,7 @@ public sealed class Filter
                 {
                     if (merge && _fail[i].PlainGroups)
                     {
-                        var merged = _pref!.GetGroups(prefMatch!, skip: _pref.ContentGroup, room: _fail[i].GroupNames.Count);
-                        merged.Pop("content");
+                        var merged = PrefGroups(prefMatch!, room: _fail[i].GroupNames.Count);
                         _fail[i].MergeGroupsInto(merged, m);
                         s.Groups[i] = merged;
                         s.GroupsMerged[i] = true;
@@ -504,13 +503,17 @@ public sealed class Filter
             }
             if (any && prefMatch is not null)
             {
-                var pre = _pref!.GetGroups(prefMatch, skip: _pref.ContentGroup);
-                pre.Pop("content");
-                s.PreGroups = pre;
+                s.PreGroups = PrefGroups(prefMatch);
             }
         }
         s.Ready = true;
     }
+
+    /// <summary>
+    /// The prefregex's fail data of a match, without its content (fail2ban pops it: the group is left out rather than
+    /// copied), with <paramref name="room"/> more entries for a failregex's groups.
+    /// </summary>
+    private FailData PrefGroups(Match prefMatch, int room = 0) => _pref!.GetGroups(prefMatch, skip: _pref.ContentGroup, room);
 
     private bool EarlyIgnore => _ignore.Length > 0 && _ignore.Length < _fail.Length - 2;
 
@@ -754,8 +757,7 @@ public sealed class Filter
         bool defRaw = Options.UseDns == UseDns.Raw || Behavior.ReturnRawHost;
         if (prefMatch is not null && preGroups is null && !scanMerged)
         {
-            preGroups = _pref!.GetGroups(prefMatch, skip: _pref.ContentGroup);
-            preGroups.Pop("content");
+            preGroups = PrefGroups(prefMatch);
         }
         if (preGroups is { Count: > 0 } && !scanMerged)
         {
