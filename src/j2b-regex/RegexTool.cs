@@ -58,8 +58,6 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
     /// </summary>
     internal int? ScanThreads { get; init; }
 
-    private RegexWatchdog? _watchdog;
-
     private void Output(string s)
     {
         if (_o.Out is null)
@@ -73,10 +71,9 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
         _o = o;
         // the one-shot tool may end on a runaway search: the timeout is kept from outside the regex engine
         using var watchdog = endOnTimeout is null ? null : new RegexWatchdog(matchTimeout ?? FilterRegexCompiler.DefaultTimeout, endOnTimeout);
-        _watchdog = watchdog;
         try
         {
-            return RunCore(ct);
+            return RunCore(watchdog, ct);
         }
         catch (RegexTimeoutException e)
         {
@@ -100,7 +97,7 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
         }
     }
 
-    private int RunCore(CancellationToken ct)
+    private int RunCore(RegexWatchdog? watchdog, CancellationToken ct)
     {
         Output("");
         Output("Running tests");
@@ -145,7 +142,7 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
             IgnorePending = _o.Out is not null,
         };
         Action<string>? warn = _o.Verbose > 0 ? msg => Output("W: " + msg) : null;
-        _filter = new Filter(settings, new DetectorDateFinder(_detector), behavior, new FilterRegexCompiler(matchTimeout ?? FilterRegexCompiler.DefaultTimeout, watchdog: _watchdog), resolver, clock, warn)
+        _filter = new Filter(settings, new DetectorDateFinder(_detector), behavior, new FilterRegexCompiler(matchTimeout ?? FilterRegexCompiler.DefaultTimeout, watchdog: watchdog), resolver, clock, warn)
         {
             OnIgnoreRegex = i =>
             {
