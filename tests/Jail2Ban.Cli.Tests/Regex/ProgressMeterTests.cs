@@ -21,12 +21,18 @@ public sealed class ProgressMeterTests
         private static long Micros(TimeSpan t) => (long)(t.TotalMilliseconds * 1000);
     }
 
-    [Fact]
-    public void SilentDuringTheFirstSecond()
+    /// <summary>A meter for a file of <paramref name="size"/> bytes, writing to a captured stderr, on a stepped clock.</summary>
+    private static (SteppedClock Clock, StringWriter Err, ProgressMeter Meter) NewMeter(long size)
     {
         var clock = new SteppedClock();
         var err = new StringWriter();
-        var meter = new ProgressMeter(err, 1000, clock);
+        return (clock, err, new ProgressMeter(err, size, clock));
+    }
+
+    [Fact]
+    public void SilentDuringTheFirstSecond()
+    {
+        var (clock, err, meter) = NewMeter(1000);
         clock.Advance(TimeSpan.FromMilliseconds(900));
         meter.Update(500, 10);
         meter.Done();
@@ -37,9 +43,7 @@ public sealed class ProgressMeterTests
     [Fact]
     public void UpdatesAtMostEveryQuarterSecondAndErasesItsLineAtTheEnd()
     {
-        var clock = new SteppedClock();
-        var err = new StringWriter();
-        var meter = new ProgressMeter(err, 4L << 20, clock);
+        var (clock, err, meter) = NewMeter(4L << 20);
         clock.Advance(TimeSpan.FromSeconds(1));
         meter.Update(1L << 20, 12345);
         string first = "\rj2b-regex:  25% of 4.0 MB, 12,345 lines, 1.0 s";
@@ -64,9 +68,7 @@ public sealed class ProgressMeterTests
     [Fact]
     public void AShorterLinePadsOverTheLongerOneBefore()
     {
-        var clock = new SteppedClock();
-        var err = new StringWriter();
-        var meter = new ProgressMeter(err, 0, clock);
+        var (clock, err, meter) = NewMeter(0);
         clock.Advance(TimeSpan.FromSeconds(1));
         meter.Update(5L << 20, 1_000_000);
         int before = err.ToString().Length;
