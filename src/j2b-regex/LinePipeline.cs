@@ -85,7 +85,8 @@ internal sealed class LinePipeline : IDisposable
         _threads.Add(new Thread(ReadLoop) { IsBackground = true, Name = "j2b-regex reader" });
         for (int i = 0; i < workers; i++)
         {
-            _threads.Add(new Thread(ScanLoop) { IsBackground = true, Name = "j2b-regex scan " + i });
+            int lane = i + 1;
+            _threads.Add(new Thread(() => ScanLoop(lane)) { IsBackground = true, Name = "j2b-regex scan " + i });
         }
     }
 
@@ -297,8 +298,10 @@ internal sealed class LinePipeline : IDisposable
         }
     }
 
-    private void ScanLoop()
+    private void ScanLoop(int lane)
     {
+        // its own copy of each regex: the consumer searches with the same ones at the same time
+        FilterRegex.UseLane(lane);
         while (true)
         {
             long mine;

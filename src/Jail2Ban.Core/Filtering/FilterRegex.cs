@@ -16,7 +16,7 @@ public sealed partial class FilterRegex
 
     internal FilterRegex(string original, string expanded, Regex regex, bool multiline = false, bool compileWhenHot = false, RegexWatchdog? watchdog = null)
     {
-        _regex = regex;
+        _lanes = new Lanes(regex);
         _watch = watchdog;
         _uses = compileWhenHot && (regex.Options & RegexOptions.Compiled) == 0 ? 0 : CompileAfterUses;
         RequiredPrefix = multiline || expanded.Contains("(?i", StringComparison.Ordinal) ? null : LiteralPrefix.Of(expanded);
@@ -69,24 +69,57 @@ public sealed partial class FilterRegex
     /// them rarely get past the literal pre-check); once it has been run <see cref="CompileAfterUses"/> times, a
     /// compiled copy of the same pattern (same groups, same matches) is built on a pool thread and swapped in.
     /// </summary>
-    public Regex Regex => _regex;
+    public Regex Regex => _lanes.Main;
 
     internal const int CompileAfterUses = 1000;
-    private volatile Regex _regex;
+    private volatile Lanes _lanes;
     // the match timeout kept from outside the engine (the regex itself then has none), or null
     private readonly RegexWatchdog? _watch;
     private int _uses;
 
     private Regex Current()
     {
-        var r = _regex;
+        var lanes = _lanes;
         // Racy counting is fine: promotion happening a little early or twice is harmless.
         if (_uses < CompileAfterUses && ++_uses == CompileAfterUses)
         {
-            CompileInBackground(r);
+            CompileInBackground(lanes.Main);
         }
-        return r;
+        return ForThisThread(lanes);
     }
+
+    /// <summary>Tests: the regex the calling thread searches with.</summary>
+    internal Regex RegexOfThisThread => ForThisThread(_lanes);
+
+    private static Regex ForThisThread(Lanes lanes)
+    {
+        int lane = t_lane;
+        return lane == 0 ? lanes.Main : lanes.Copies[lane] ?? NewLane(lanes, lane);
+    }
+
+    // two threads given the same lane may both build it: either copy serves
+    private static Regex NewLane(Lanes lanes, int lane) => lanes.Copies[lane] = RegexLane.Of(lanes.Main);
+
+    /// <summary>The regex and its copies for other threads (<see cref="RegexLane"/>), replaced as one by the compiled regex.</summary>
+    private sealed class Lanes(Regex main)
+    {
+        public readonly Regex Main = main;
+        public readonly Regex?[] Copies = new Regex?[MaxLanes];
+    }
+
+    /// <summary>How many lanes there are, lane 0 (the regex itself) included.</summary>
+    public const int MaxLanes = 8;
+
+    [ThreadStatic]
+    private static int t_lane;
+
+    /// <summary>
+    /// Gives the calling thread its own copy of every regex it searches with (<see cref="RegexLane"/>), so that it
+    /// does not take turns at one runner with the threads searching beside it. Lane 0 (every thread's default) is the
+    /// regex itself; a lane outside 1..<see cref="MaxLanes"/>-1 is lane 0. One thread per lane: two threads on one
+    /// lane still search correctly, but share that lane's runner again.
+    /// </summary>
+    public static void UseLane(int lane) => t_lane = lane is > 0 and < MaxLanes ? lane : 0;
 
     // its own method: a lambda capturing Current's local would make every Current call allocate the closure
     private void CompileInBackground(Regex r) =>
@@ -96,7 +129,7 @@ public sealed partial class FilterRegex
             {
                 var compiled = new Regex(r.ToString(), r.Options | RegexOptions.Compiled, r.MatchTimeout);
                 compiled.IsMatch(""); // JIT here, not on the log thread
-                _regex = compiled;
+                _lanes = new Lanes(compiled);
             }
             catch (Exception e) when (e is RegexMatchTimeoutException or ArgumentException)
             {

@@ -1,0 +1,37 @@
+using System.Collections;
+using System.Reflection;
+using System.Text.RegularExpressions;
+
+namespace Jail2Ban.Core.Filtering;
+
+/// <summary>
+/// A copy of a regex for another thread: the same pattern, options, groups, timeout and compiled code (the original's
+/// runner factory), but a runner cache of its own. A <see cref="Regex"/> keeps one runner (the matching state and
+/// its stacks) and lends it to one search at a time; two threads searching with the same regex take turns at that one
+/// field, and whenever both search at once the second builds a new runner for a single search. A thread that has a
+/// lane of its own keeps its runner.
+/// The fields copied are the ones <see cref="Regex"/> documents for derived classes (the source generator's regexes
+/// set exactly these), read from the original by reflection because they are protected.
+/// </summary>
+internal sealed class RegexLane : Regex
+{
+    private RegexLane(Regex r)
+    {
+        pattern = (string?)Field("pattern").GetValue(r);
+        roptions = (RegexOptions)Field("roptions").GetValue(r)!;
+        factory = (RegexRunnerFactory?)Field("factory").GetValue(r);
+        caps = (Hashtable?)Field("caps").GetValue(r);
+        capnames = (Hashtable?)Field("capnames").GetValue(r);
+        capslist = (string[]?)Field("capslist").GetValue(r);
+        capsize = (int)Field("capsize").GetValue(r)!;
+        internalMatchTimeout = (TimeSpan)Field("internalMatchTimeout").GetValue(r)!;
+    }
+
+    /// <summary>A lane of <paramref name="r"/>, or <paramref name="r"/> itself when it has no runner factory to share.</summary>
+    public static Regex Of(Regex r) => Field("factory").GetValue(r) is null ? r : new RegexLane(r);
+
+    // reflection: once per lane and thread, and a missing field fails loudly here rather than in a search
+    private static FieldInfo Field(string name) =>
+        typeof(Regex).GetField(name, BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)
+        ?? throw new MissingFieldException(nameof(Regex), name);
+}
