@@ -378,9 +378,9 @@ public sealed class FilterRegexCompiler(TimeSpan matchTimeout, bool compiled = t
         {
             // Shipped filters: source-generated at build time. Any other pattern starts interpreted and is
             // compiled later, only if it turns out to be hot (FilterRegex.Regex).
-            // (the generated ones carry the engine's timeout: kept, a compile at start would cost more than the checks)
+            // (a generated one has the engine's timeout built in: with a watchdog, a copy without it)
             return UseGeneratedRegexes && Generated.ShippedRegexes.TryGet(net, options, MatchTimeout, out var shipped)
-                ? new FilterRegex(pattern, expanded, shipped, multiline, watchdog: watchdog)
+                ? new FilterRegex(pattern, expanded, watchdog is null ? shipped : RegexLane.WithoutTimeout(shipped), multiline, watchdog: watchdog)
                 : new FilterRegex(pattern, expanded, new Regex(net, options, EngineTimeout), multiline, compileWhenHot: compiled, watchdog: watchdog);
         }
         catch (ArgumentException e)

@@ -15,7 +15,7 @@ namespace Jail2Ban.Core.Filtering;
 /// </summary>
 internal sealed class RegexLane : Regex
 {
-    private RegexLane(Regex r)
+    private RegexLane(Regex r, TimeSpan? timeout = null)
     {
         pattern = (string?)Field("pattern").GetValue(r);
         roptions = (RegexOptions)Field("roptions").GetValue(r)!;
@@ -24,11 +24,18 @@ internal sealed class RegexLane : Regex
         capnames = (Hashtable?)Field("capnames").GetValue(r);
         capslist = (string[]?)Field("capslist").GetValue(r);
         capsize = (int)Field("capsize").GetValue(r)!;
-        internalMatchTimeout = (TimeSpan)Field("internalMatchTimeout").GetValue(r)!;
+        internalMatchTimeout = timeout ?? (TimeSpan)Field("internalMatchTimeout").GetValue(r)!;
     }
 
     /// <summary>A lane of <paramref name="r"/>, or <paramref name="r"/> itself when it has no runner factory to share.</summary>
     public static Regex Of(Regex r) => Field("factory").GetValue(r) is null ? r : new RegexLane(r);
+
+    /// <summary>
+    /// <paramref name="r"/> without a match timeout: a source-generated regex has its timeout checks built in, but
+    /// they run only when the instance has a timeout (they read the clock as the search goes).
+    /// </summary>
+    public static Regex WithoutTimeout(Regex r) =>
+        r.MatchTimeout == InfiniteMatchTimeout ? r : new RegexLane(r, InfiniteMatchTimeout);
 
     // reflection: once per lane and thread, and a missing field fails loudly here rather than in a search
     private static FieldInfo Field(string name) =>

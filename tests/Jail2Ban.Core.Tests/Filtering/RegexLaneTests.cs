@@ -64,6 +64,25 @@ public sealed partial class RegexLaneTests
         Assert.Equal(kind == "generated" ? 3 : 2, matched);
     }
 
+    // a named group: .NET reduces (?:a+)+ to a+ (no backtracking)
+    [GeneratedRegex(@"^(?<run>a+)+$", RegexOptions.CultureInvariant, 20)]
+    private static partial Regex Catastrophic();
+
+    [Fact]
+    public void WithoutTimeoutTheGeneratedCodeRunsPastTheTimeoutItWasGeneratedWith()
+    {
+        // seconds of backtracking: the generated regex gives up after its 20 ms
+        Assert.Throws<RegexMatchTimeoutException>(() => Catastrophic().IsMatch(new string('a', 26) + "!"));
+        var copy = RegexLane.WithoutTimeout(Catastrophic());
+        Assert.Equal(Regex.InfiniteMatchTimeout, copy.MatchTimeout);
+        // about a quarter of a second here: the copy searches to the end
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.DoesNotMatch(copy, new string('a', 23) + "!");
+        Assert.True(clock.ElapsedMilliseconds >= 20, $"{clock.ElapsedMilliseconds} ms: too quick to show the timeout is gone");
+        Assert.Matches(copy, "aaa");
+        Assert.Same(copy, RegexLane.WithoutTimeout(copy));
+    }
+
     [Fact]
     public void EachThreadSearchesWithItsLanesCopy()
     {

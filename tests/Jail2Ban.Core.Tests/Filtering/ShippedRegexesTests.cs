@@ -148,6 +148,28 @@ public sealed class ShippedRegexesTests
     }
 
     [Fact]
+    public void WithAWatchdogAGeneratedRegexRunsItsGeneratedCodeWithoutTheEngineTimeout()
+    {
+        string pattern = Read("sshd", "normal", "auto").FailRegex[0];
+        var (_, net, options) = FilterRegexCompiler.Prepare(pattern, UseDns.Warn, multiline: false);
+        Assert.True(ShippedRegexes.TryGet(net, options, FilterRegexCompiler.DefaultTimeout, out var hit));
+        using var watchdog = new RegexWatchdog(FilterRegexCompiler.DefaultTimeout, _ => { });
+        var watched = new FilterRegexCompiler(FilterRegexCompiler.DefaultTimeout, watchdog: watchdog).Compile(pattern, UseDns.Warn);
+        var plain = new FilterRegexCompiler().Compile(pattern, UseDns.Warn);
+
+        Assert.Same(hit, plain.Regex);
+        Assert.Equal(FilterRegexCompiler.DefaultTimeout, plain.Regex.MatchTimeout);
+        Assert.Equal(Regex.InfiniteMatchTimeout, watched.Regex.MatchTimeout);
+        // the generated code itself, not a compile at start
+        Assert.Same(Factory(hit), Factory(watched.Regex));
+        Assert.Equal(hit.ToString(), watched.Regex.ToString());
+        Assert.Equal(hit.GetGroupNames(), watched.Regex.GetGroupNames());
+    }
+
+    private static object? Factory(Regex r) =>
+        typeof(Regex).GetField("factory", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.GetValue(r);
+
+    [Fact]
     public void ModesAreReadFromTheFilterFiles()
     {
         var modes = ShippedRegexSource.Variants(FilterDir).GroupBy(v => v.Filter)
