@@ -63,12 +63,23 @@ public sealed class Filter
     private LineTuple SingleTuple() => _singleTuple ??= _singleLine.ToTuple();
 
     /// <summary>
-    /// The matched lines of a failregex match, as a new list: given (general path), or the current line's tuple,
-    /// only built when the merge keeps them (a nofail + forget match does not).
+    /// The matched lines of a failregex match: given (general path), or the current line's tuple, only built when the
+    /// merge keeps them (a nofail + forget match does not).
     /// </summary>
     private readonly struct MatchedLines(List<LineTuple>? list, Filter? single)
     {
-        public List<LineTuple> Get() => list is not null ? [.. list] : [single!.SingleTuple()];
+        /// <summary>Appends the lines to <paramref name="to"/>.</summary>
+        public void AddTo(List<LineTuple> to)
+        {
+            if (list is not null)
+            {
+                to.AddRange(list);
+            }
+            else
+            {
+                to.Add(single!.SingleTuple());
+            }
+        }
     }
 
     public Filter(FilterSettings options, IDateFinder dates, FilterBehavior? behavior = null,
@@ -811,7 +822,11 @@ public sealed class Filter
         }
         else
         {
-            fail["matches"] = new List<LineTuple>([.. fail.Matches, .. matched.Get()]);
+            var old = fail.Matches;
+            var m = new List<LineTuple>(old.Count + 1);
+            m.AddRange(old);
+            matched.AddTo(m);
+            fail["matches"] = m;
         }
 
         // failure id
@@ -844,7 +859,9 @@ public sealed class Filter
             raw = true;
         }
 
-        List<FailureId?> fids;
+        // one failure id (null: pending), or a resolved host's addresses (no list for the usual single id)
+        FailureId? single = null;
+        List<FailureId>? resolved = null;
         if (ip is null)
         {
             fail["mlfpending"] = 1;
@@ -852,7 +869,6 @@ public sealed class Filter
             {
                 return true;
             }
-            fids = [null];
         }
         else if (raw)
         {
@@ -860,17 +876,17 @@ public sealed class Filter
             var ipId = family ? FailureId.From(ip, cidr) : FailureId.From(ip, null, raw: defRaw);
             if (fid is null || fid == ip)
             {
-                fids = [ipId];
+                single = ipId;
             }
             else
             {
                 fail["ip"] = ipId;
-                fids = [FailureId.From(fid, null, raw: defRaw)];
+                single = FailureId.From(fid, null, raw: defRaw);
             }
         }
         else
         {
-            fids = ResolveHost(ip).Select(a => (FailureId?)FailureId.From(a.ToString())).ToList();
+            resolved = ResolveHost(ip).Select(a => FailureId.From(a.ToString())).ToList();
         }
         // the mlfid cache keeps this object and changes it with later lines: the failure gets a copy (not needed when
         // the merge neither found nor stored it)
@@ -878,9 +894,16 @@ public sealed class Filter
         {
             fail = fail.Copy();
         }
-        foreach (var id in fids)
+        if (resolved is null)
         {
-            (failList ??= []).Add(new Failure(idx, id, date, fail));
+            (failList ??= new List<Failure>(1)).Add(new Failure(idx, single, date, fail));
+        }
+        else
+        {
+            foreach (var id in resolved)
+            {
+                (failList ??= []).Add(new Failure(idx, id, date, fail));
+            }
         }
         return !checkAll;
     }
@@ -1098,18 +1121,31 @@ public sealed class Filter
         }
         if ((flags & 1) == 0)
         {
-            var m = fail.Pop("nofail-matches") as List<LineTuple> ?? [];
-            m = [.. m, .. fail.Matches];
+            // nofail-matches + matches (+ these lines), as one new list
+            var nofail = fail.Pop("nofail-matches") as List<LineTuple>;
+            var old = fail.Matches;
+            var m = new List<LineTuple>((nofail?.Count ?? 0) + old.Count + 1);
+            if (nofail is not null)
+            {
+                m.AddRange(nofail);
+            }
+            m.AddRange(old);
             if ((flags & 8) == 0)
             {
-                m.AddRange(matchedLines.Get());
+                matchedLines.AddTo(m);
             }
             fail["matches"] = m;
         }
         else if ((flags & 3) == 1)
         {
-            var prev = fail.Get("nofail-matches") as List<LineTuple> ?? [];
-            fail["nofail-matches"] = new List<LineTuple>([.. prev, .. matchedLines.Get()]);
+            var prev = fail.Get("nofail-matches") as List<LineTuple>;
+            var m = new List<LineTuple>((prev?.Count ?? 0) + 1);
+            if (prev is not null)
+            {
+                m.AddRange(prev);
+            }
+            matchedLines.AddTo(m);
+            fail["nofail-matches"] = m;
         }
         return fail;
     }
