@@ -12,16 +12,10 @@ try
     return RegexCommand.Invoke(args, stdout, Console.Error, TimeProvider.System, new SystemHostResolver(), timeout, stderrIsTerminal: !Console.IsErrorRedirected,
         endOnTimeout: e =>
         {
-            // the runaway search keeps its thread: report as the engine's timeout would, and end the process
+            // the runaway search keeps its thread: report as the engine's timeout would, and end the process. stdout
+            // is left alone (not thread-safe, and the main thread may be writing it): the tool flushed the report's
+            // header before the first search
             Console.Error.WriteLine($"ERROR: {e.Message}");
-            try
-            {
-                stdout.Flush();
-            }
-            catch (Exception)
-            {
-                // a half-written report: the error above is what counts
-            }
             Environment.Exit(255);
         });
 }

@@ -195,6 +195,12 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
             lines = split;
         }
         Output("");
+        if (watchdog is not null)
+        {
+            // a runaway search ends the process from the watchdog's thread, which must not touch this writer while
+            // the report is being written: what it would lose is after the header
+            stdout.Flush();
+        }
         using (file)
         {
             Process(lines, file, ct);
