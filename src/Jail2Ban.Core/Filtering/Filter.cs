@@ -477,6 +477,7 @@ public sealed class Filter
                 continue;
             }
             s.Fail[i] = m;
+            s.Hits[s.HitCount++] = i;
             s.AnyFail = true;
             if (!checkAll)
             {
@@ -502,8 +503,9 @@ public sealed class Filter
             bool any = false;
             // each match's groups go straight into a fresh copy of the prefregex's, as the apply step would merge them
             bool merge = prefMatch is not null;
-            for (int i = 0; i < idx; i++)
+            for (int k = 0; k < s.HitCount; k++)
             {
+                int i = s.Hits[k];
                 if (s.Fail[i] is { } m && (checkAll || !ForgetCandidate(_fail[i], m, prefMatch)))
                 {
                     if (merge && _fail[i].PlainGroups)
@@ -645,8 +647,12 @@ public sealed class Filter
         int start = scan.Start, length = scan.Length;
         // whether the buffer is still the scanned one
         bool scanned = true;
-        for (int idx = 0; idx < _fail.Length; idx++)
+        // every failregex tried on the scanned buffer (fail2ban-regex's check of all): only those that matched, in order
+        bool hitsOnly = checkAll && scan.Searched == _fail.Length;
+        int count = hitsOnly ? scan.HitCount : _fail.Length;
+        for (int k = 0; k < count; k++)
         {
+            int idx = hitsOnly ? scan.Hits[k] : k;
             var failRegex = _fail[idx];
             bool fromScan = scanned && idx < scan.Searched;
             var m = fromScan ? scan.Fail[idx] : SearchFail(failRegex, text, start, length);

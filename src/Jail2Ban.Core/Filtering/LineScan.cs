@@ -16,6 +16,7 @@ public sealed class LineScan
     {
         Owner = owner;
         Fail = new Match?[failCount];
+        Hits = new int[failCount];
         Groups = new FailData?[failCount];
         GroupsMerged = new bool[failCount];
         EarlyIgnore = new bool[ignoreCount];
@@ -46,6 +47,10 @@ public sealed class LineScan
     internal int Searched;
     internal bool AnyFail;
     internal readonly Match?[] Fail;
+
+    /// <summary>The indexes of the non-null <see cref="Fail"/> entries, in order (the first <see cref="HitCount"/>).</summary>
+    internal readonly int[] Hits;
+    internal int HitCount;
     internal readonly FailData?[] Groups;
     internal FailData? PreGroups;
 
@@ -84,6 +89,7 @@ public sealed class LineScan
         }
         Pref = null;
         Searched = 0;
+        HitCount = 0;
         if (AnyFail)
         {
             Array.Clear(Fail);
