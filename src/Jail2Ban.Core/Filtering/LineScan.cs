@@ -89,14 +89,19 @@ public sealed class LineScan
         }
         Pref = null;
         Searched = 0;
-        HitCount = 0;
         if (AnyFail)
         {
-            Array.Clear(Fail);
-            Array.Clear(Groups);
-            Array.Clear(GroupsMerged);
+            // a scan sets these only where a failregex matched
+            for (int k = 0; k < HitCount; k++)
+            {
+                int i = Hits[k];
+                Fail[i] = null;
+                Groups[i] = null;
+                GroupsMerged[i] = false;
+            }
             AnyFail = false;
         }
+        HitCount = 0;
         PreGroups = null;
         if (ContentIgnored)
         {
