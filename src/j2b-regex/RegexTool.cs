@@ -140,6 +140,8 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
             ReturnRawHost = _o.Raw,
             CheckFindTime = false,
             IgnorePending = _o.Out is not null,
+            // only --out and -v show failure ids
+            ParseFailureIds = _o.Out is not null || _o.Verbose > 0,
         };
         Action<string>? warn = _o.Verbose > 0 ? msg => Output("W: " + msg) : null;
         _filter = new Filter(settings, new DetectorDateFinder(_detector), behavior, new FilterRegexCompiler(matchTimeout ?? FilterRegexCompiler.DefaultTimeout, watchdog: watchdog), resolver, clock, warn)

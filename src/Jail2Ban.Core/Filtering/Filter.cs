@@ -879,7 +879,8 @@ public sealed class Filter
         else if (raw)
         {
             // an ip4/ip6 capture is parsed as an address (family-specific); fid/dns text in raw mode stays a string
-            var ipId = family ? FailureId.From(ip, cidr) : FailureId.From(ip, null, raw: defRaw);
+            bool keepText = defRaw || !Behavior.ParseFailureIds;
+            var ipId = family && Behavior.ParseFailureIds ? FailureId.From(ip, cidr) : FailureId.From(ip, null, raw: keepText);
             if (fid is null || fid == ip)
             {
                 single = ipId;
@@ -887,7 +888,7 @@ public sealed class Filter
             else
             {
                 fail["ip"] = ipId;
-                single = FailureId.From(fid, null, raw: defRaw);
+                single = FailureId.From(fid, null, raw: keepText);
             }
         }
         else

@@ -118,6 +118,13 @@ public sealed record FilterBehavior
 
     public double FindTime { get; init; } = 600;
 
+    /// <summary>
+    /// Parse each failure id as an address (a captured ip4/ip6, an F-ID that is one). Off, every id keeps the text
+    /// captured (as raw mode keeps it): for a caller that never reads the ids (j2b-regex's summary). Which lines
+    /// fail, and how many failures each gives, do not change.
+    /// </summary>
+    public bool ParseFailureIds { get; init; } = true;
+
     public static FilterBehavior Daemon { get; } = new() { CheckFindTime = true };
 
     public static FilterBehavior RegexTool { get; } = new() { CheckAllRegex = false, IgnorePending = false };

@@ -121,6 +121,38 @@ public sealed class FilterTests
     }
 
     [Fact]
+    public void WithoutIdParsingAFailureKeepsTheCapturedTextAndTheSameFailuresAreFound()
+    {
+        var o = new FilterSettings { FailRegex = ["from <HOST> x", "user <F-ID>\\S+</F-ID> at <HOST>"] };
+        var resolver = new FakeResolver();
+        var parsed = new Filter(o, new IsoDateFinder(), FilterBehavior.RegexTool, Compiler, resolver);
+        var kept = new Filter(o, new IsoDateFinder(), FilterBehavior.RegexTool with { ParseFailureIds = false }, Compiler, resolver);
+        string[] lines = ["from 2001:DB8:0:0::1 x", "from 192.0.2.9 x", "user bob at 192.0.2.10", "from evil.example x"];
+        foreach (string line in lines)
+        {
+            var p = parsed.ProcessLine(line, Now);
+            var k = kept.ProcessLine(line, Now);
+            Assert.Equal(p.Count, k.Count);
+            Assert.Equal(p.Select(f => f.RegexIndex), k.Select(f => f.RegexIndex));
+        }
+        // the canonical address against the text as captured
+        Assert.Equal("2001:db8::1", Assert.Single(parsed.ProcessLine(lines[0], Now)).Id!.Text);
+        var raw = Assert.Single(kept.ProcessLine(lines[0], Now)).Id!;
+        Assert.Equal("2001:DB8:0:0::1", raw.Text);
+        Assert.False(raw.IsAddress);
+        Assert.True(Assert.Single(parsed.ProcessLine(lines[1], Now)).Id!.IsAddress);
+        var v4 = Assert.Single(kept.ProcessLine(lines[1], Now)).Id!;
+        Assert.Equal("192.0.2.9", v4.Text);
+        Assert.False(v4.IsAddress);
+        // an F-ID beside an address: the address is kept under "ip", as text
+        var withId = Assert.Single(kept.ProcessLine(lines[2], Now));
+        Assert.Equal("bob", withId.Id!.Text);
+        Assert.False(Assert.IsType<FailureId>(withId.Data.Get("ip")).IsAddress);
+        // a DNS name is still resolved: how many failures a line gives depends on it
+        Assert.Equal(["192.0.2.1", "192.0.2.2"], kept.ProcessLine(lines[3], Now).Select(f => f.Id!.Text));
+    }
+
+    [Fact]
     public void DnsNamesAreRawInTestModeAndResolvedOtherwise()
     {
         var o = new FilterSettings { FailRegex = ["from <HOST> x"] };
