@@ -140,8 +140,9 @@ internal sealed partial class RegexTool(TextWriter stdout, TextWriter stderr, Ti
             ReturnRawHost = _o.Raw,
             CheckFindTime = false,
             IgnorePending = _o.Out is not null,
-            // only --out and -v show failure ids
+            // only --out and -v show failure ids, only --out their matched lines
             ParseFailureIds = _o.Out is not null || _o.Verbose > 0,
+            KeepMatchedLines = _o.Out is not null,
         };
         Action<string>? warn = _o.Verbose > 0 ? msg => Output("W: " + msg) : null;
         _filter = new Filter(settings, new DetectorDateFinder(_detector), behavior, new FilterRegexCompiler(matchTimeout ?? FilterRegexCompiler.DefaultTimeout, watchdog: watchdog), resolver, clock, warn)

@@ -66,11 +66,15 @@ public sealed class Filter
     /// The matched lines of a failregex match: given (general path), or the current line's tuple, only built when the
     /// merge keeps them (a nofail + forget match does not).
     /// </summary>
-    private readonly struct MatchedLines(List<LineTuple>? list, Filter? single)
+    private readonly struct MatchedLines(List<LineTuple>? list, Filter? single, bool keep)
     {
-        /// <summary>Appends the lines to <paramref name="to"/>.</summary>
+        /// <summary>Appends the lines to <paramref name="to"/> (nothing when the behavior keeps no matched lines).</summary>
         public void AddTo(List<LineTuple> to)
         {
+            if (!keep)
+            {
+                return;
+            }
             if (list is not null)
             {
                 to.AddRange(list);
@@ -354,7 +358,7 @@ public sealed class Filter
                 _lineBuffer = unmatched;
                 buf = null;
             }
-            if (AddFailures(idx, failRegex, fail, new MatchedLines(matched, null), prefMatch, ref preGroups, date, buf, ref failList))
+            if (AddFailures(idx, failRegex, fail, new MatchedLines(matched, null, Behavior.KeepMatchedLines), prefMatch, ref preGroups, date, buf, ref failList))
             {
                 break;
             }
@@ -689,7 +693,7 @@ public sealed class Filter
             var fail = (fromScan ? scan.Groups[idx] : null) ?? failRegex.GetGroups(m);
             // the scan's merged groups already hold the prefregex's: nothing to merge
             bool scanMerged = fromScan && scan.GroupsMerged[idx];
-            if (AddFailures(idx, failRegex, fail, new MatchedLines(null, this), prefMatch, ref preGroups, date, text.AsSpan(start, length), ref failList, scanMerged))
+            if (AddFailures(idx, failRegex, fail, new MatchedLines(null, this, Behavior.KeepMatchedLines), prefMatch, ref preGroups, date, text.AsSpan(start, length), ref failList, scanMerged))
             {
                 break;
             }

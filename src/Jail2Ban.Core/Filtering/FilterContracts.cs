@@ -125,6 +125,12 @@ public sealed record FilterBehavior
     /// </summary>
     public bool ParseFailureIds { get; init; } = true;
 
+    /// <summary>
+    /// Attach the matched lines to each failure (fail2ban's <c>matches</c> and <c>nofail-matches</c>). Off, those lists
+    /// stay empty: for a caller that never reads them (j2b-regex without --out). The failures found do not change.
+    /// </summary>
+    public bool KeepMatchedLines { get; init; } = true;
+
     public static FilterBehavior Daemon { get; } = new() { CheckFindTime = true };
 
     public static FilterBehavior RegexTool { get; } = new() { CheckAllRegex = false, IgnorePending = false };

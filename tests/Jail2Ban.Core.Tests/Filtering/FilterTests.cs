@@ -153,6 +153,28 @@ public sealed class FilterTests
     }
 
     [Fact]
+    public void WithoutMatchedLinesTheSameFailuresComeWithNoLines()
+    {
+        // an mlfid filter: a nofail line first (its line waits in nofail-matches), then the failure
+        var o = new FilterSettings
+        {
+            PrefRegex = @"^<F-MLFID>\S+ sshd\[\d+\]:</F-MLFID> <F-CONTENT>.+</F-CONTENT>$",
+            FailRegex = ["^<F-NOFAIL>Connection from</F-NOFAIL> <HOST>", "^Failed password for \\S+ from <HOST>"],
+        };
+        var keep = Make(o, FilterBehavior.RegexTool);
+        var drop = Make(o, FilterBehavior.RegexTool with { KeepMatchedLines = false });
+        string[] lines = ["host sshd[7]: Connection from 192.0.2.5", "host sshd[7]: Failed password for root from 192.0.2.5"];
+        var kept = lines.Select(l => keep.ProcessLine(l, Now)).ToList();
+        var dropped = lines.Select(l => drop.ProcessLine(l, Now)).ToList();
+        Assert.Equal(kept.Select(r => r.Count), dropped.Select(r => r.Count));
+        Assert.Equal(kept.SelectMany(r => r.Select(f => (f.RegexIndex, f.Id!.Text, f.IsNoFail))),
+            dropped.SelectMany(r => r.Select(f => (f.RegexIndex, f.Id!.Text, f.IsNoFail))));
+        // with lines: the failure carries both (the nofail line, then its own)
+        Assert.Equal(lines, Assert.Single(kept[1]).Data.Matches.Select(m => m.ToString()));
+        Assert.Empty(Assert.Single(dropped[1]).Data.Matches);
+    }
+
+    [Fact]
     public void DnsNamesAreRawInTestModeAndResolvedOtherwise()
     {
         var o = new FilterSettings { FailRegex = ["from <HOST> x"] };
