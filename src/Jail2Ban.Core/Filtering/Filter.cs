@@ -68,21 +68,33 @@ public sealed class Filter
     /// </summary>
     private readonly struct MatchedLines(List<LineTuple>? list, Filter? single, bool keep)
     {
-        /// <summary>Appends the lines to <paramref name="to"/> (nothing when the behavior keeps no matched lines).</summary>
-        public void AddTo(List<LineTuple> to)
+        /// <summary>
+        /// A new list: <paramref name="first"/>'s lines, <paramref name="then"/>'s, and these lines unless
+        /// <paramref name="add"/> is false (or the behavior keeps no matched lines).
+        /// </summary>
+        public List<LineTuple> After(IReadOnlyList<LineTuple>? first, IReadOnlyList<LineTuple>? then = null, bool add = true)
         {
-            if (!keep)
+            var to = new List<LineTuple>((first?.Count ?? 0) + (then?.Count ?? 0) + 1);
+            if (first is not null)
             {
-                return;
+                to.AddRange(first);
             }
-            if (list is not null)
+            if (then is not null)
             {
-                to.AddRange(list);
+                to.AddRange(then);
             }
-            else
+            if (add && keep)
             {
-                to.Add(single!.SingleTuple());
+                if (list is not null)
+                {
+                    to.AddRange(list);
+                }
+                else
+                {
+                    to.Add(single!.SingleTuple());
+                }
             }
+            return to;
         }
     }
 
@@ -832,11 +844,7 @@ public sealed class Filter
         }
         else
         {
-            var old = fail.Matches;
-            var m = new List<LineTuple>(old.Count + 1);
-            m.AddRange(old);
-            matched.AddTo(m);
-            fail["matches"] = m;
+            fail["matches"] = matched.After(fail.Matches);
         }
 
         // failure id
@@ -1132,31 +1140,13 @@ public sealed class Filter
         }
         if ((flags & 1) == 0)
         {
-            // nofail-matches + matches (+ these lines), as one new list
+            // nofail-matches + matches (+ these lines)
             var nofail = fail.Pop("nofail-matches") as List<LineTuple>;
-            var old = fail.Matches;
-            var m = new List<LineTuple>((nofail?.Count ?? 0) + old.Count + 1);
-            if (nofail is not null)
-            {
-                m.AddRange(nofail);
-            }
-            m.AddRange(old);
-            if ((flags & 8) == 0)
-            {
-                matchedLines.AddTo(m);
-            }
-            fail["matches"] = m;
+            fail["matches"] = matchedLines.After(nofail, fail.Matches, add: (flags & 8) == 0);
         }
         else if ((flags & 3) == 1)
         {
-            var prev = fail.Get("nofail-matches") as List<LineTuple>;
-            var m = new List<LineTuple>((prev?.Count ?? 0) + 1);
-            if (prev is not null)
-            {
-                m.AddRange(prev);
-            }
-            matchedLines.AddTo(m);
-            fail["nofail-matches"] = m;
+            fail["nofail-matches"] = matchedLines.After(fail.Get("nofail-matches") as List<LineTuple>);
         }
         return fail;
     }
