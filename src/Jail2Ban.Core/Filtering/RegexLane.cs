@@ -10,8 +10,8 @@ namespace Jail2Ban.Core.Filtering;
 /// its stacks) and lends it to one search at a time; two threads searching with the same regex take turns at that one
 /// field, and whenever both search at once the second builds a new runner for a single search. A thread that has a
 /// lane of its own keeps its runner.
-/// The fields copied are the ones <see cref="Regex"/> documents for derived classes (the source generator's regexes
-/// set exactly these), read from the original by reflection because they are protected.
+/// The fields copied are the protected ones <see cref="Regex"/> has for derived classes (a source-generated regex is
+/// built by setting them), read from the original by reflection.
 /// </summary>
 internal sealed class RegexLane : Regex
 {
