@@ -494,7 +494,6 @@ public sealed class Filter
             }
             s.Fail[i] = m;
             s.Hits[s.HitCount++] = i;
-            s.AnyFail = true;
             if (!checkAll)
             {
                 // the search goes on after this match only in rare cases, on another buffer: the apply step does it

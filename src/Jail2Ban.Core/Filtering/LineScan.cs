@@ -45,12 +45,13 @@ public sealed class LineScan
 
     /// <summary>How many failregexes (from index 0) have their result in <see cref="Fail"/> (null: no match).</summary>
     internal int Searched;
-    internal bool AnyFail;
     internal readonly Match?[] Fail;
 
     /// <summary>The indexes of the non-null <see cref="Fail"/> entries, in order (the first <see cref="HitCount"/>).</summary>
     internal readonly int[] Hits;
     internal int HitCount;
+
+    internal bool AnyFail => HitCount > 0;
     internal readonly FailData?[] Groups;
     internal FailData? PreGroups;
 
@@ -89,17 +90,13 @@ public sealed class LineScan
         }
         Pref = null;
         Searched = 0;
-        if (AnyFail)
+        // a scan sets these only where a failregex matched
+        for (int k = 0; k < HitCount; k++)
         {
-            // a scan sets these only where a failregex matched
-            for (int k = 0; k < HitCount; k++)
-            {
-                int i = Hits[k];
-                Fail[i] = null;
-                Groups[i] = null;
-                GroupsMerged[i] = false;
-            }
-            AnyFail = false;
+            int i = Hits[k];
+            Fail[i] = null;
+            Groups[i] = null;
+            GroupsMerged[i] = false;
         }
         HitCount = 0;
         PreGroups = null;
