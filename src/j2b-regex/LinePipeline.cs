@@ -12,9 +12,9 @@ internal readonly record struct DatedLine(int LineNo, string Line, DateHit? Hit,
 /// work (<see cref="Filter.Scan(string, DateHit?, LineScan)"/>, stateless) on whole batches; the consuming thread
 /// takes the batches back in order and applies them (<see cref="Filter.ProcessLine(string, DateHit?, double, LineScan?)"/>,
 /// statistics). When its next batch is not scanned yet, the consumer scans the oldest unclaimed batch itself rather
-/// than wait, so with one worker two threads share the regex work, and with no worker (one processor, or
-/// J2B_REGEX_THREADS=1 for A/B runs) it scans each batch itself just before applying it: the former reader + regex
-/// thread shape.
+/// than wait, and when the ring is full the reader does the same rather than wait for a free slot: the reader and the
+/// consumer share the regex work with the workers, and with no worker (2 processors or fewer, or J2B_REGEX_THREADS=1
+/// for A/B runs) they are its only threads.
 /// One lock guards the ring's counters; a thread waits (Monitor.Wait, no spinning) only when the ring is full or
 /// there is nothing for it to do, and is woken only when it can go on with half a ring (see _hysteresis) instead of
 /// the former semaphore handoff per batch with its spinning, sched_yield and futex wake-ups.
@@ -82,6 +82,9 @@ internal sealed class LinePipeline : IDisposable
         {
             _ring[i] = new Batch(BatchLines(_ring.Length), scanner);
         }
+        // each scanning thread but the consumer searches on a regex lane of its own (FilterRegex.UseLane): workers
+        // 1..n, then the reader
+        _readerLane = workers + 1;
         _threads.Add(new Thread(ReadLoop) { IsBackground = true, Name = "j2b-regex reader" });
         for (int i = 0; i < workers; i++)
         {
@@ -91,16 +94,16 @@ internal sealed class LinePipeline : IDisposable
     }
 
     /// <summary>
-    /// Scan threads for this machine: one per processor beside the consumer; J2B_REGEX_THREADS=n (n >= 1) sets the
-    /// number of scanning threads including the consumer (1: the consumer alone, the single-regex-thread shape).
-    /// On 2 cores the worker is a third busy thread beside the reader and the consumer; sshd, 1M lines, 12
-    /// interleaved runs each, medians: 3.2 s wall / 4.9 s CPU with it, 3.7 s / 4.4 s without (a quicker answer
-    /// for some more CPU). Larger machines are not measured.
+    /// Scan workers for this machine: one per processor beside the reader and the consumer, which scan too;
+    /// J2B_REGEX_THREADS=n (n >= 1) sets the number of scanning threads besides the reader (1: the consumer alone).
+    /// On 2 cores a worker is a third busy thread: sshd, 1M lines, 10 interleaved runs each, medians, 4.40 s CPU /
+    /// 2.71 s wall with one worker, 4.08 s / 2.43 s with the reader scanning instead (9 of 10 runs quicker; fewer
+    /// waits and context switches). Larger machines are not measured.
     /// </summary>
     public static int DefaultWorkers() => Workers(Environment.GetEnvironmentVariable("J2B_REGEX_THREADS"), Environment.ProcessorCount);
 
     internal static int Workers(string? env, int processors) =>
-        int.TryParse(env, out int n) && n >= 1 ? n - 1 : Math.Max(0, processors - 1);
+        int.TryParse(env, out int n) && n >= 1 ? n - 1 : Math.Max(0, processors - 2);
 
     public void Start()
     {
@@ -146,6 +149,8 @@ internal sealed class LinePipeline : IDisposable
         _ct.ThrowIfCancellationRequested();
     }
 
+    private readonly int _readerLane;
+
     /// <summary>Batch <paramref name="seq"/> once dated and scanned (scanning others meanwhile), or null at the end.</summary>
     private Batch? NextApplied(long seq)
     {
@@ -169,18 +174,8 @@ internal sealed class LinePipeline : IDisposable
                     // help instead of waiting: scan the oldest unclaimed batch (often this one). The wait below relies
                     // on it: ConsumerMayGo treats dated, unclaimed work as a reason to go on, so a consumer that did not
                     // help would never wait and spin (a build without this branch ran at 100% CPU for 15 minutes)
-                    long mine = _claimed++;
                     _selfScanned++;
-                    Monitor.Exit(_gate);
-                    try
-                    {
-                        ScanBatch(_ring[mine % _ring.Length]);
-                    }
-                    finally
-                    {
-                        Monitor.Enter(_gate);
-                    }
-                    _ring[mine % _ring.Length].Scanned = true;
+                    ScanOneLocked();
                     continue;
                 }
                 if (_readerDone && seq >= _dated)
@@ -206,6 +201,7 @@ internal sealed class LinePipeline : IDisposable
     {
         try
         {
+            FilterRegex.UseLane(_readerLane);
             long seq = 0;
             Batch? b = null;
             int lineNo = 0;
@@ -222,6 +218,12 @@ internal sealed class LinePipeline : IDisposable
                 {
                     lock (_gate)
                     {
+                        // a full ring (the consumer is behind): scan a batch rather than wait
+                        while (_scanner is not null && seq - _applied >= _ring.Length && _claimed < _dated && !_stop)
+                        {
+                            _readerScanned++;
+                            ScanOneLocked();
+                        }
                         // the slot is free once the consumer is done with the batch a ring ago
                         if (seq - _applied >= _ring.Length)
                         {
@@ -332,6 +334,26 @@ internal sealed class LinePipeline : IDisposable
         }
     }
 
+    /// <summary>
+    /// Claims the oldest unclaimed dated batch and scans it, outside the lock: called with the lock held, returns with
+    /// it held again.
+    /// </summary>
+    private void ScanOneLocked()
+    {
+        long mine = _claimed++;
+        Monitor.Exit(_gate);
+        try
+        {
+            ScanBatch(_ring[mine % _ring.Length]);
+        }
+        finally
+        {
+            Monitor.Enter(_gate);
+        }
+        _ring[mine % _ring.Length].Scanned = true;
+        WakeLocked();
+    }
+
     private void ScanBatch(Batch b)
     {
         if (_scanner is null)
@@ -364,12 +386,12 @@ internal sealed class LinePipeline : IDisposable
         {
             lock (_gate)
             {
-                return $"pipeline: {_ring.Length} x {_ring[0].Lines.Length} lines, {_dated} batches, {_selfScanned} scanned by the consumer, {_waits} waits";
+                return $"pipeline: {_ring.Length} x {_ring[0].Lines.Length} lines, {_dated} batches, {_selfScanned} scanned by the consumer, {_readerScanned} by the reader, {_waits} waits";
             }
         }
     }
 
-    private long _waits, _selfScanned;
+    private long _waits, _selfScanned, _readerScanned;
 
     // What each waiting thread waits for (under the lock). Each must imply that the thread then acts (returns, claims
     // a batch, ends): it loops holding the lock, so a condition true with nothing to do would spin and block the rest.
