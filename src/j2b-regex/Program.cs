@@ -2,6 +2,18 @@ using Jail2Ban.Core.Filtering;
 using Jail2Ban.Regex;
 
 // j2b-regex: fail2ban-regex's command line; the logic lives in RegexTool.
+// the date templates are built on another core while the command line and the filter are read (~25 ms of start-up);
+// a failure there (a broken local time zone) is met again, and reported, by the main thread
+new Thread(() =>
+{
+    try
+    {
+        Jail2Ban.Core.Filtering.Dates.DateDetector.Prewarm();
+    }
+    catch (Exception)
+    {
+    }
+}) { IsBackground = true, Name = "j2b-regex prewarm" }.Start();
 var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
 try
 {

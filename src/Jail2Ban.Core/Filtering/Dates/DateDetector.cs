@@ -16,6 +16,17 @@ public sealed class DateDetector
     private static readonly Lazy<DateTemplateFactory> SystemFactory =
         new(() => new DateTemplateFactory(DateTime.Now.Year), LazyThreadSafetyMode.ExecutionAndPublication);
 
+    /// <summary>
+    /// Builds what every detector of this process shares (the template factory, fail2ban's default templates, the
+    /// local time zone) ahead of the first detector: for a one-shot tool to run beside its start-up on another
+    /// core. Thread-safe; the first detector then finds it built (or waits for it).
+    /// </summary>
+    public static void Prewarm()
+    {
+        _ = SystemFactory.Value.DefaultAll;
+        _ = TimeZoneInfo.Local;
+    }
+
     private sealed class Entry(DateTemplate template)
     {
         internal readonly DateTemplate Template = template;
