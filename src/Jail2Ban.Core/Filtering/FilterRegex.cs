@@ -77,13 +77,14 @@ public sealed partial class FilterRegex
     private readonly RegexWatchdog? _watch;
     private int _uses;
 
-    private Regex Current()
+    /// <param name="input">What is about to be searched: kept, once, as the compiled copy's first input.</param>
+    private Regex Current(ReadOnlySpan<char> input)
     {
         var lanes = _lanes;
         // Racy counting is fine: promotion happening a little early or twice is harmless.
         if (_uses < CompileAfterUses && ++_uses == CompileAfterUses)
         {
-            CompileInBackground(lanes.Main);
+            CompileInBackground(lanes.Main, input.ToString());
         }
         return ForThisThread(lanes);
     }
@@ -122,13 +123,17 @@ public sealed partial class FilterRegex
     public static void UseLane(int lane) => t_lane = lane is > 0 and < MaxLanes ? lane : 0;
 
     // its own method: a lambda capturing Current's local would make every Current call allocate the closure
-    private void CompileInBackground(Regex r) =>
+    private void CompileInBackground(Regex r, string sample) =>
         Task.Run(() =>
         {
             try
             {
                 var compiled = new Regex(r.ToString(), r.Options | RegexOptions.Compiled, r.MatchTimeout);
-                compiled.IsMatch(""); // JIT here, not on the log thread
+                // JIT here, not on the log threads: the compiled search methods are compiled on their first call, and
+                // the largest (matching at a position: 10-20 KB of code for a stock sshd pattern) is called only for a
+                // text that could match, which "" is not; a text this regex really searched gets there
+                compiled.IsMatch("");
+                compiled.IsMatch(sample);
                 _lanes = new Lanes(compiled);
             }
             catch (Exception e) when (e is RegexMatchTimeoutException or ArgumentException)
@@ -188,7 +193,7 @@ public sealed partial class FilterRegex
         var mark = _watch?.Enter(this);
         try
         {
-            return Current().Match(text, start, length);
+            return Current(text.AsSpan(start, length)).Match(text, start, length);
         }
         catch (RegexMatchTimeoutException e)
         {
@@ -209,7 +214,7 @@ public sealed partial class FilterRegex
         var mark = _watch?.Enter(this);
         try
         {
-            return Current().IsMatch(text);
+            return Current(text).IsMatch(text);
         }
         catch (RegexMatchTimeoutException e)
         {
