@@ -178,6 +178,53 @@ public sealed class ScanPipelineTests(GeneratedAuthLog generated) : IClassFixtur
         return string.Join('\n', stdout.ToString().Split('\n').Where(l => !l.StartsWith("[processed in ", StringComparison.Ordinal))) + stderr;
     }
 
+    /// <summary>
+    /// A consumer slower than the reader keeps the ring full: the reader then scans batches rather than wait, and each
+    /// line still gives the failures a filter finds in it on its own (same mlfid state: both see the same lines).
+    /// </summary>
+    [Fact]
+    public void TheReaderScansOnAFullRingAndEveryLineKeepsItsFailures()
+    {
+        var lines = File.ReadLines(generated.Path).Take(6000).ToList();
+        static Filter Make() => new(
+            new FilterSettings
+            {
+                PrefRegex = @"^\s*<F-MLFID>\S+ sshd\[\d+\]:</F-MLFID> <F-CONTENT>.+</F-CONTENT>$",
+                FailRegex =
+                [
+                    @"^Failed \S+ for (?:invalid user )?<F-USER>\S+</F-USER> from <HOST>",
+                    @"^Invalid user <F-USER>\S+</F-USER> from <HOST>",
+                    @"^<F-NOFAIL>Accepted \S+</F-NOFAIL> for <F-USER>\S+</F-USER> from <HOST>",
+                ],
+            },
+            new DetectorDateFinder(new Jail2Ban.Core.Filtering.Dates.DateDetector([])), FilterBehavior.RegexTool, new FilterRegexCompiler(), new NoHostResolver());
+        static string Show(IReadOnlyList<Failure> failures) =>
+            string.Join(" | ", failures.Select(f => $"{f.RegexIndex} {f.Id} {f.Time} {f.Data.GetString("user")} {f.IsNoFail}"));
+        var alone = Make();
+        var piped = Make();
+        int found = 0, n = 0;
+        using (var pipeline = new LinePipeline(lines, piped.DateFinder, () => Now, piped, workers: 0, CancellationToken.None))
+        {
+            pipeline.Start();
+            foreach (var (line, scan) in pipeline.Lines())
+            {
+                if (n++ % 50 == 0)
+                {
+                    Thread.Sleep(1);
+                }
+                if (line.Drop)
+                {
+                    continue;
+                }
+                string got = Show(piped.ProcessLine(line.Line, line.Hit, line.Now, scan));
+                Assert.Equal(Show(alone.ProcessLine(line.Line, Now)), got);
+                found += got.Length > 0 ? 1 : 0;
+            }
+            Assert.Matches(@", [1-9]\d* by the reader,", pipeline.Stats);
+        }
+        Assert.True(found > 500, $"{found} lines with failures");
+    }
+
     [Theory]
     [InlineData(null, 1, 0)]
     [InlineData(null, 2, 0)]
