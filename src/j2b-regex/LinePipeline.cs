@@ -51,6 +51,8 @@ internal sealed class LinePipeline : IDisposable
     private readonly IDateFinder _finder;
     private readonly Func<double> _now;
     private readonly Filter? _scanner;
+    // the reader's regex lane (FilterRegex.UseLane): it scans when the ring is full
+    private readonly int _readerLane;
     private readonly List<Thread> _threads = [];
     private readonly CancellationToken _ct;
     private CancellationTokenRegistration _ctReg;
@@ -148,8 +150,6 @@ internal sealed class LinePipeline : IDisposable
         }
         _ct.ThrowIfCancellationRequested();
     }
-
-    private readonly int _readerLane;
 
     /// <summary>Batch <paramref name="seq"/> once dated and scanned (scanning others meanwhile), or null at the end.</summary>
     private Batch? NextApplied(long seq)
