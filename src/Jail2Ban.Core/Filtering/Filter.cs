@@ -579,6 +579,10 @@ public sealed class Filter
         {
             return null;
         }
+        if (failRegex.RequiredLiteral is { } literal && !text.AsSpan(start, length).Contains(literal, StringComparison.Ordinal))
+        {
+            return null;
+        }
         var m = failRegex.Search(text, start, length);
         return m.Success ? m : null;
     }

@@ -21,6 +21,7 @@ public sealed partial class FilterRegex
         _uses = compileWhenHot && (regex.Options & RegexOptions.Compiled) == 0 ? 0 : CompileAfterUses;
         RequiredPrefix = multiline || expanded.Contains("(?i", StringComparison.Ordinal) ? null : LiteralPrefix.Of(expanded);
         FirstChars = multiline || RequiredPrefix is not null ? null : LiteralPrefix.FirstChars(expanded);
+        RequiredLiteral = multiline ? null : LiteralPrefix.RequiredLiteral(expanded);
         Original = original;
         Expanded = expanded;
         // interned: the filter looks them up by literal ("ip4", "mlfid"...), and FailData compares references first
@@ -150,6 +151,9 @@ public sealed partial class FilterRegex
     /// pre-check than running the regex), or null.
     /// </summary>
     public string? FirstChars { get; }
+
+    /// <summary>Literal text every match contains, besides the prefix (a pre-check after it: an IndexOf), or null.</summary>
+    public string? RequiredLiteral { get; }
 
     /// <summary>Named groups in .NET group-number order (not Python's; only names matter for the fail data).</summary>
     public IReadOnlyList<string> GroupNames { get; }

@@ -111,6 +111,186 @@ internal static class LiteralPrefix
         return First(py, 1, py.Length, set) && set.Count is > 0 and <= 64 ? new string([.. set]) : null;
     }
 
+    /// <summary>
+    /// The longest run of literal text (at least <paramref name="minLength"/> characters) that every match of a
+    /// (non-multiline) Python pattern contains, other than its literal prefix (<see cref="Of"/>, checked on its own),
+    /// or null. A text without it cannot match: the filter skips the regex with an IndexOf. Conservative: it reads the
+    /// top-level sequence and the groups that are neither optional, repeated nor alternatives; anything else (a class,
+    /// an escape like \s, a lookaround, a conditional, an optional or repeated item) only ends a run.
+    /// For <c>^Received disconnect from (?P&lt;host&gt;\S+):\s*3: .*: Auth fail</c> it gives ": Auth fail".
+    /// </summary>
+    public static string? RequiredLiteral(string py, int minLength = 4)
+    {
+        if (py.Length == 0 || HasInlineFlags(py) || HasTopLevelAlternation(py, 0, py.Length))
+        {
+            return null;
+        }
+        string? best = null;
+        var run = new StringBuilder();
+        // the first run, when it starts the pattern, is the literal prefix: not reported
+        bool atStart = py[0] == '^';
+        bool runIsPrefix = atStart;
+        void Flush()
+        {
+            if (!runIsPrefix && run.Length >= minLength && (best is null || run.Length > best.Length))
+            {
+                best = run.ToString();
+            }
+            run.Clear();
+            runIsPrefix = false;
+        }
+        int i = atStart ? 1 : 0;
+        while (i < py.Length)
+        {
+            char c = py[i];
+            if (c == '(')
+            {
+                int close = FindClose(py, i);
+                if (close < 0)
+                {
+                    return null;
+                }
+                int inner = py.AsSpan(i).StartsWith("(?P<") ? py.IndexOf('>', i) + 1
+                    : py.AsSpan(i).StartsWith("(?:") ? i + 3
+                    : i + 1 < py.Length && py[i + 1] != '?' ? i + 1
+                    : -1;
+                bool quantified = close + 1 < py.Length && py[close + 1] is '?' or '*' or '+' or '{';
+                if (inner > 0 && inner <= close && !quantified && !HasTopLevelAlternation(py, inner, close))
+                {
+                    // a plain group that every match goes through: its content continues the sequence (and its ')'
+                    // is passed over below)
+                    i = inner;
+                    continue;
+                }
+                // a lookaround, a conditional, a back reference, an alternation, an optional or repeated group
+                Flush();
+                i = SkipQuantifier(py, close + 1);
+                continue;
+            }
+            if (c == ')')
+            {
+                i++;
+                continue;
+            }
+            char lit;
+            int next;
+            if (c == '\\')
+            {
+                if (i + 1 >= py.Length)
+                {
+                    return null;
+                }
+                if (char.IsLetterOrDigit(py[i + 1]))
+                {
+                    // \s, \d, \b, \1...: not a literal
+                    Flush();
+                    i = SkipQuantifier(py, i + 2);
+                    continue;
+                }
+                lit = py[i + 1];
+                next = i + 2;
+            }
+            else if (c == '[')
+            {
+                int end = ClassEnd(py, i);
+                if (end < 0)
+                {
+                    return null;
+                }
+                Flush();
+                i = SkipQuantifier(py, end + 1);
+                continue;
+            }
+            else if (c is '.' or '^' or '$')
+            {
+                Flush();
+                i = SkipQuantifier(py, i + 1);
+                continue;
+            }
+            else if (c is '|' or '?' or '*' or '+' or '{' or '}' or ']')
+            {
+                // not expected here: give up rather than guess
+                return null;
+            }
+            else
+            {
+                lit = c;
+                next = i + 1;
+            }
+            if (next < py.Length && py[next] is '?' or '*' or '{')
+            {
+                // optional or counted: not required as written
+                Flush();
+                i = SkipQuantifier(py, next);
+                continue;
+            }
+            run.Append(lit);
+            if (next < py.Length && py[next] == '+')
+            {
+                // required once, but more of it may follow: the run ends here
+                Flush();
+                i = SkipQuantifier(py, next);
+                continue;
+            }
+            i = next;
+        }
+        Flush();
+        return best;
+    }
+
+    /// <summary>Index after a quantifier starting at <paramref name="i"/> (with its lazy '?' or possessive '+'), or i when there is none.</summary>
+    private static int SkipQuantifier(string py, int i)
+    {
+        if (i >= py.Length)
+        {
+            return i;
+        }
+        if (py[i] is '?' or '*' or '+')
+        {
+            i++;
+        }
+        else if (py[i] == '{')
+        {
+            int close = py.IndexOf('}', i);
+            if (close < 0)
+            {
+                return i;
+            }
+            i = close + 1;
+        }
+        else
+        {
+            return i;
+        }
+        return i < py.Length && py[i] is '?' or '+' ? i + 1 : i;
+    }
+
+    /// <summary>Index of the ']' closing the class opened at <paramref name="open"/> (a leading '^' and a first ']' belong to it), or -1.</summary>
+    private static int ClassEnd(string py, int open)
+    {
+        int j = open + 1;
+        if (j < py.Length && py[j] == '^')
+        {
+            j++;
+        }
+        if (j < py.Length && py[j] == ']')
+        {
+            j++;
+        }
+        for (; j < py.Length; j++)
+        {
+            if (py[j] == '\\')
+            {
+                j++;
+            }
+            else if (py[j] == ']')
+            {
+                return j;
+            }
+        }
+        return -1;
+    }
+
     /// <summary>Python inline flags ((?i), (?x), (?s:...), ...) change what characters mean: no analysis then.</summary>
     private static bool HasInlineFlags(string py)
     {

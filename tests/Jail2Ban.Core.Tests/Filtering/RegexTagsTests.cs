@@ -143,6 +143,40 @@ public sealed class LiteralPrefixTests
     }
 
     [Theory]
+    [InlineData(@"^Received disconnect from (?P<host>\S+):\s*3: .*: Auth fail", ": Auth fail", "Received disconnect from 1.2.3.4: 3: x: Auth fail")]
+    [InlineData(@"^Failed (?:x|y) for", " for", "Failed x for")]
+    [InlineData(@"^abc(?!nope)defg", "defg", "abcdefg")]
+    [InlineData(@"^a(?:bcde)?fghi", "fghi", "afghi")]
+    [InlineData(@"^a(?:bcde|x)fghi", "fghi", "axfghi")]
+    [InlineData(@"^x\s+abcd e+fgh", "abcd e", "x abcd eeefgh")]
+    [InlineData(@"^x[ab]cdef", "cdef", "xbcdef")]
+    [InlineData(@"^x.*\.bar\[x\]", ".bar[x]", "xyz.bar[x]")]
+    [InlineData(@"^x(?P<u>.+) from abcd", " from abcd", "xuser from abcd")]
+    [InlineData(@"^x(\d{1,3}\.){3}abcd", "abcd", "x1.2.3.abcd")]
+    [InlineData(@"^x y{2}abcd", "abcd", "x yyabcd")]
+    [InlineData(@"^x(?(1)abcd|efgh)ijkl", "ijkl", "xefghijkl")]
+    [InlineData(@"^x (?:ab)+cdef", "cdef", "x ababcdef")]
+    [InlineData(@"\d+ said hello$", " said hello", "12 said hello")]
+    [InlineData(@"^a(?P<g>bcde)fghi", null, "abcdefghi")] // all of it is the prefix
+    [InlineData(@"^x(?=abcd)", null, "xabcd")] // a lookahead's text is not part of the match
+    [InlineData(@"^x(?!abcd)efg", null, "xefg")]
+    [InlineData(@"(?i)^x abcdef", null, "X ABCDEF")]
+    [InlineData(@"^x|abcdef", null, "x")]
+    [InlineData(@"^x abc?defg", "defg", "x abdefg")]
+    public void RequiredLiteralIsInEveryMatch(string python, string? expected, string sample)
+    {
+        Assert.Equal(expected, LiteralPrefix.RequiredLiteral(python));
+        // the sample matches; without the literal's text it cannot
+        var r = new Regex(PythonRegex.Translate(python));
+        Assert.Matches(r, sample);
+        if (expected is not null)
+        {
+            Assert.Contains(expected, sample, StringComparison.Ordinal);
+            Assert.DoesNotMatch(r, sample.Replace(expected, expected[..^1] + "\u0001", StringComparison.Ordinal));
+        }
+    }
+
+    [Theory]
     [InlineData(@"^[aA]uthentication (?:failure|error)", "Aa")]
     [InlineData(@"^[iI](?:llegal|nvalid) user", "Ii")]
     [InlineData(@"^(?P<nofail>(?P<mlfforget>(Connection (?:closed|reset)|Disconnected))) by", "CD")]
