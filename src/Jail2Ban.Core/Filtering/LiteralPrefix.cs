@@ -29,25 +29,8 @@ internal static class LiteralPrefix
             }
             if (c == '(')
             {
-                int inner;
-                if (py.AsSpan(i).StartsWith("(?P<"))
-                {
-                    int gt = py.IndexOf('>', i);
-                    if (gt < 0)
-                    {
-                        break;
-                    }
-                    inner = gt + 1;
-                }
-                else if (py.AsSpan(i).StartsWith("(?:"))
-                {
-                    inner = i + 3;
-                }
-                else if (i + 1 < py.Length && py[i + 1] != '?')
-                {
-                    inner = i + 1;
-                }
-                else
+                int inner = GroupContent(py, i);
+                if (inner < 0)
                 {
                     break;
                 }
@@ -150,10 +133,7 @@ internal static class LiteralPrefix
                 {
                     return null;
                 }
-                int inner = py.AsSpan(i).StartsWith("(?P<") ? py.IndexOf('>', i) + 1
-                    : py.AsSpan(i).StartsWith("(?:") ? i + 3
-                    : i + 1 < py.Length && py[i + 1] != '?' ? i + 1
-                    : -1;
+                int inner = GroupContent(py, i);
                 bool quantified = close + 1 < py.Length && py[close + 1] is '?' or '*' or '+' or '{';
                 if (inner > 0 && inner <= close && !quantified && !HasTopLevelAlternation(py, inner, close))
                 {
@@ -238,6 +218,25 @@ internal static class LiteralPrefix
         return best;
     }
 
+    /// <summary>
+    /// Where the content of the group opened at <paramref name="open"/> starts, for a group that only groups or
+    /// captures (<c>(?P&lt;name&gt;</c>, <c>(?:</c>, <c>(</c>); -1 for any other <c>(?</c> construct (lookarounds,
+    /// conditionals, back references, comments, flags).
+    /// </summary>
+    private static int GroupContent(string py, int open)
+    {
+        if (py.AsSpan(open).StartsWith("(?P<"))
+        {
+            int gt = py.IndexOf('>', open);
+            return gt < 0 ? -1 : gt + 1;
+        }
+        if (py.AsSpan(open).StartsWith("(?:"))
+        {
+            return open + 3;
+        }
+        return open + 1 < py.Length && py[open + 1] != '?' ? open + 1 : -1;
+    }
+
     /// <summary>Index after a quantifier starting at <paramref name="i"/> (with its lazy '?' or possessive '+'), or i when there is none.</summary>
     private static int SkipQuantifier(string py, int i)
     {
@@ -315,25 +314,8 @@ internal static class LiteralPrefix
         int next;
         if (c == '(')
         {
-            int inner;
-            if (py.AsSpan(i).StartsWith("(?P<"))
-            {
-                int gt = py.IndexOf('>', i);
-                if (gt < 0 || gt >= end)
-                {
-                    return false;
-                }
-                inner = gt + 1;
-            }
-            else if (py.AsSpan(i).StartsWith("(?:"))
-            {
-                inner = i + 3;
-            }
-            else if (i + 1 < end && py[i + 1] != '?')
-            {
-                inner = i + 1;
-            }
-            else
+            int inner = GroupContent(py, i);
+            if (inner < 0 || inner > end)
             {
                 return false;
             }
