@@ -151,9 +151,11 @@ internal sealed class ClientRunner(ClientSettings settings, TextWriter stdout, T
     private async Task<bool> ProcessCmdAsync(IReadOnlyList<IReadOnlyList<object?>> cmds, bool showRet, TimeSpan? timeout,
         CancellationToken ct, IReadOnlyList<string>? display = null)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        if (timeout is { } t)
-            cts.CancelAfter(t);
+        // the timeout runs on the client's clock, like its other waits (a test can hold it)
+        using var timer = timeout is { } t ? new CancellationTokenSource(t, _time) : null;
+        using var cts = timer is null
+            ? CancellationTokenSource.CreateLinkedTokenSource(ct)
+            : CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
         ControlConnection? connection = null;
         var ok = true;
         try
