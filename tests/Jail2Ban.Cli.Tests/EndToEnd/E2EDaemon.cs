@@ -90,6 +90,10 @@ internal sealed class E2EDaemon : IDisposable
         _server.BeginOutputReadLine();
         _server.BeginErrorReadLine();
         await WaitFor(async () => (await ClientAsync("ping")).Code == 0, "ping");
+        // the socket answers before the configured jails are up (as fail2ban's server does while its start stream
+        // is read): every test here starts from a running jail, so wait for it too (a stock-client status run right
+        // after the ping once saw "Number of jail: 0" on a loaded CI machine)
+        await WaitFor(async () => (await ClientAsync("status")).Out.Contains($"Jail list:\t{Jail}\n", StringComparison.Ordinal), $"jail {Jail} up");
     }
 
     /// <summary>dist/j2b-client with -c and -s of this daemon.</summary>
